@@ -1,0 +1,5 @@
+//! Technical assistance: offers, needs and the matches between them.
+
+pub mod query;
+pub mod service;
+pub mod types;

@@ -1,0 +1,227 @@
+//! Root fields for assistance offers, needs and matches.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::{assistance_match, assistance_need, assistance_offer};
+
+use crate::assistance::service::{self, AssistanceFilter, MatchFilter};
+use crate::assistance::types::{
+    AssistanceMatch, AssistanceMatchConnection, AssistanceNeed, AssistanceNeedConnection,
+    AssistanceOffer, AssistanceOfferConnection,
+};
+use crate::codes::{AssistanceStatus, Code, MatchStatus, Modality, Urgency};
+use crate::graphql;
+use crate::ids;
+use crate::pagination::{PageArgs, RecordOrderBy};
+
+/// Which offers to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct AssistanceOfferFilter {
+    /// Only these statuses.
+    pub statuses: Option<Vec<AssistanceStatus>>,
+    /// Only these modalities.
+    pub modalities: Option<Vec<Modality>>,
+    /// Only offers covering this OECD DAC 5-digit theme.
+    pub theme: Option<String>,
+    /// Only offers working in this ISO 639-1 language.
+    pub language: Option<String>,
+    /// Only offers of this member.
+    pub member_id: Option<ID>,
+    /// Only offers changed at or after this time (for incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Which needs to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct AssistanceNeedFilter {
+    /// Only these statuses.
+    pub statuses: Option<Vec<AssistanceStatus>>,
+    /// Only needs wanting these modalities.
+    pub modalities: Option<Vec<Modality>>,
+    /// Only these urgencies.
+    pub urgencies: Option<Vec<Urgency>>,
+    /// Only needs on this OECD DAC 5-digit theme.
+    pub theme: Option<String>,
+    /// Only needs working in this ISO 639-1 language.
+    pub language: Option<String>,
+    /// Only needs of this member.
+    pub member_id: Option<ID>,
+    /// Only needs for this project.
+    pub project_id: Option<ID>,
+    /// Only needs changed at or after this time (for incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Which matches to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct AssistanceMatchFilter {
+    /// Only these statuses.
+    pub statuses: Option<Vec<MatchStatus>>,
+    /// Only matches of this offer.
+    pub offer_id: Option<ID>,
+    /// Only matches of this need.
+    pub need_id: Option<ID>,
+    /// Only matches changed at or after this time (for incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.code().to_owned())
+        .collect()
+}
+
+fn id(value: Option<ID>, type_name: &str, argument: &str) -> async_graphql::Result<Option<i64>> {
+    Ok(value
+        .map(|id| ids::decode(&id, type_name, argument))
+        .transpose()?)
+}
+
+/// Root fields for technical assistance.
+#[derive(Default)]
+pub struct AssistanceQuery;
+
+#[Object]
+impl AssistanceQuery {
+    /// Technical assistance offered by members, filtered and ordered.
+    async fn assistance_offers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which offers to list.")] filter: Option<AssistanceOfferFilter>,
+        #[graphql(desc = "Order of the list (default: newest first).")] order_by: Option<
+            RecordOrderBy,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AssistanceOfferConnection> {
+        let filter = filter.unwrap_or_default();
+        let filter = AssistanceFilter {
+            statuses: codes(filter.statuses),
+            modalities: codes(filter.modalities),
+            theme: filter.theme,
+            language: filter.language.map(|l| l.to_ascii_lowercase()),
+            urgencies: Vec::new(),
+            member_id: id(filter.member_id, "Member", "filter.memberId")?,
+            project_id: None,
+            updated_since: filter.updated_since,
+        };
+        use assistance_offer::Column as C;
+        let key = order_by
+            .unwrap_or_default()
+            .sort_key(C::CreatedAt, C::UpdatedAt, C::Id);
+        let principal = graphql::principal(ctx)?;
+        let (page, total) = graphql::root(
+            ctx,
+            service::offers(principal, &filter),
+            key,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            AssistanceOffer,
+        )
+        .await?;
+        Ok(AssistanceOfferConnection::new(page, total))
+    }
+
+    /// Technical assistance needed by members, filtered and ordered.
+    async fn assistance_needs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which needs to list.")] filter: Option<AssistanceNeedFilter>,
+        #[graphql(desc = "Order of the list (default: newest first).")] order_by: Option<
+            RecordOrderBy,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AssistanceNeedConnection> {
+        let filter = filter.unwrap_or_default();
+        let filter = AssistanceFilter {
+            statuses: codes(filter.statuses),
+            modalities: codes(filter.modalities),
+            theme: filter.theme,
+            language: filter.language.map(|l| l.to_ascii_lowercase()),
+            urgencies: codes(filter.urgencies),
+            member_id: id(filter.member_id, "Member", "filter.memberId")?,
+            project_id: id(filter.project_id, "Project", "filter.projectId")?,
+            updated_since: filter.updated_since,
+        };
+        use assistance_need::Column as C;
+        let key = order_by
+            .unwrap_or_default()
+            .sort_key(C::CreatedAt, C::UpdatedAt, C::Id);
+        let principal = graphql::principal(ctx)?;
+        let (page, total) = graphql::root(
+            ctx,
+            service::needs(principal, &filter),
+            key,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            AssistanceNeed,
+        )
+        .await?;
+        Ok(AssistanceNeedConnection::new(page, total))
+    }
+
+    /// Matches between offers and needs, filtered and ordered.
+    async fn assistance_matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which matches to list.")] filter: Option<AssistanceMatchFilter>,
+        #[graphql(desc = "Order of the list (default: newest first).")] order_by: Option<
+            RecordOrderBy,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AssistanceMatchConnection> {
+        let filter = filter.unwrap_or_default();
+        let filter = MatchFilter {
+            statuses: codes(filter.statuses),
+            offer_id: id(filter.offer_id, "AssistanceOffer", "filter.offerId")?,
+            need_id: id(filter.need_id, "AssistanceNeed", "filter.needId")?,
+            updated_since: filter.updated_since,
+        };
+        use assistance_match::Column as C;
+        let key = order_by
+            .unwrap_or_default()
+            .sort_key(C::CreatedAt, C::UpdatedAt, C::Id);
+        let principal = graphql::principal(ctx)?;
+        let (page, total) = graphql::root(
+            ctx,
+            service::matches(principal, &filter),
+            key,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            AssistanceMatch,
+        )
+        .await?;
+        Ok(AssistanceMatchConnection::new(page, total))
+    }
+}

@@ -1,0 +1,271 @@
+//! GraphQL types of assistance offers, needs and matches.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{assistance_match, assistance_need, assistance_offer};
+
+use crate::assistance::service::{MatchesOfNeed, MatchesOfOffer};
+use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, stored};
+use crate::graphql;
+use crate::ids;
+use crate::member::types::{Member, load_member};
+use crate::pagination::{PageArgs, connection};
+use crate::project::types::{Project, load_project};
+
+/// Technical assistance offered by a member.
+#[derive(Clone)]
+pub struct AssistanceOffer(pub assistance_offer::Model);
+
+connection!(
+    AssistanceOfferConnection,
+    AssistanceOfferEdge,
+    AssistanceOffer,
+    "assistance offers"
+);
+
+#[Object]
+impl AssistanceOffer {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode("AssistanceOffer", self.0.id)
+    }
+    /// The offering member.
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        load_member(ctx, self.0.member_id).await
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Description.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Themes as OECD DAC 5-digit purpose codes.
+    async fn themes(&self) -> Vec<String> {
+        entity::list::decode(&self.0.themes)
+    }
+    /// How the assistance is delivered.
+    async fn modality(&self) -> async_graphql::Result<Modality> {
+        Ok(stored(&self.0.modality)?)
+    }
+    /// IATI AidType code of the modality (e.g. `D02`, other technical assistance).
+    async fn iati_aid_type(&self) -> async_graphql::Result<&'static str> {
+        Ok(stored::<Modality>(&self.0.modality)?.iati_aid_type())
+    }
+    /// Working languages (ISO 639-1).
+    async fn languages(&self) -> Vec<String> {
+        entity::list::decode(&self.0.languages)
+    }
+    /// Capacity in person-days.
+    async fn capacity_days(&self) -> i32 {
+        self.0.capacity_days
+    }
+    /// First day the offer is available.
+    async fn available_from(&self) -> Option<NaiveDate> {
+        self.0.available_from
+    }
+    /// Last day the offer is available.
+    async fn available_until(&self) -> Option<NaiveDate> {
+        self.0.available_until
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> async_graphql::Result<AssistanceStatus> {
+        Ok(stored(&self.0.status)?)
+    }
+    /// Matches of this offer with needs, newest first.
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AssistanceMatchConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, total) =
+            graphql::nested::<MatchesOfOffer, _>(ctx, self.0.id, args, AssistanceMatch).await?;
+        Ok(AssistanceMatchConnection::new(page, total))
+    }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Technical assistance a Ukrainian member needs.
+#[derive(Clone)]
+pub struct AssistanceNeed(pub assistance_need::Model);
+
+connection!(
+    AssistanceNeedConnection,
+    AssistanceNeedEdge,
+    AssistanceNeed,
+    "assistance needs"
+);
+
+#[Object]
+impl AssistanceNeed {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode("AssistanceNeed", self.0.id)
+    }
+    /// The member asking for help.
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        load_member(ctx, self.0.member_id).await
+    }
+    /// The project the help is for, if any.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+        match self.0.project_id {
+            Some(id) => load_project(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Description.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Themes as OECD DAC 5-digit purpose codes.
+    async fn themes(&self) -> Vec<String> {
+        entity::list::decode(&self.0.themes)
+    }
+    /// Wanted modality; null when any will do.
+    async fn modality(&self) -> async_graphql::Result<Option<Modality>> {
+        Ok(self.0.modality.as_deref().map(stored).transpose()?)
+    }
+    /// Working languages (ISO 639-1).
+    async fn languages(&self) -> Vec<String> {
+        entity::list::decode(&self.0.languages)
+    }
+    /// Person-days needed.
+    async fn days_needed(&self) -> i32 {
+        self.0.days_needed
+    }
+    /// Earliest start.
+    async fn needed_from(&self) -> Option<NaiveDate> {
+        self.0.needed_from
+    }
+    /// Latest end.
+    async fn needed_until(&self) -> Option<NaiveDate> {
+        self.0.needed_until
+    }
+    /// How urgent the need is.
+    async fn urgency(&self) -> async_graphql::Result<Urgency> {
+        Ok(stored(&self.0.urgency)?)
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> async_graphql::Result<AssistanceStatus> {
+        Ok(stored(&self.0.status)?)
+    }
+    /// Matches of this need with offers, newest first.
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AssistanceMatchConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, total) =
+            graphql::nested::<MatchesOfNeed, _>(ctx, self.0.id, args, AssistanceMatch).await?;
+        Ok(AssistanceMatchConnection::new(page, total))
+    }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A match of an offer with a need.
+#[derive(Clone)]
+pub struct AssistanceMatch(pub assistance_match::Model);
+
+connection!(
+    AssistanceMatchConnection,
+    AssistanceMatchEdge,
+    AssistanceMatch,
+    "assistance matches"
+);
+
+#[Object]
+impl AssistanceMatch {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode("AssistanceMatch", self.0.id)
+    }
+    /// The offer.
+    async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AssistanceOffer>> {
+        Ok(graphql::loaders(ctx)?
+            .one::<assistance_offer::Entity>(self.0.offer_id)
+            .await?
+            .map(AssistanceOffer))
+    }
+    /// The need.
+    async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AssistanceNeed>> {
+        Ok(graphql::loaders(ctx)?
+            .one::<assistance_need::Entity>(self.0.need_id)
+            .await?
+            .map(AssistanceNeed))
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> async_graphql::Result<MatchStatus> {
+        Ok(stored(&self.0.status)?)
+    }
+    /// Score the match was proposed with, from 0 to 1.
+    async fn score(&self) -> f64 {
+        f64::from(self.0.score_milli) / 1000.0
+    }
+    /// Outcome recorded on completion.
+    async fn outcome(&self) -> Option<&str> {
+        self.0.outcome.as_deref()
+    }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

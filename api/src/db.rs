@@ -1,0 +1,63 @@
+//! Connecting to the database, migrating it, and counting its statements.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::DatabaseConfig;
+use crate::error::Result;
+
+/// Statements executed since start: the figure behind the N+1 tests and `/metrics`.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements executed so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the pool. SQLite gets foreign keys, WAL and a busy timeout; the file is
+/// created when missing.
+pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, StatementCounter)> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.database_max_connections)
+        .min_connections(if config.is_sqlite() { 1 } else { 0 })
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_timeout(Duration::from_secs(3))
+        .sqlx_logging(false);
+    if config.is_sqlite() {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.foreign_keys(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    }
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let count = Arc::clone(&counter.0);
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Whether the database answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    let backend = db.get_database_backend();
+    db.execute_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+        .await
+        .is_ok()
+}

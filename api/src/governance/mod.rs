@@ -1,0 +1,6 @@
+//! Multilevel governance: who is responsible for what, at which level, along
+//! the OECD principles on effective public investment.
+
+pub mod query;
+pub mod service;
+pub mod types;

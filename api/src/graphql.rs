@@ -1,0 +1,124 @@
+//! Helpers shared by the resolvers of every concept: request data, paging,
+//! multilingual text, money and points.
+
+use async_graphql::{Context, SimpleObject};
+use sea_orm::{EntityTrait, Select};
+
+use crate::auth::Principal;
+use crate::codes::Lang;
+use crate::error::{AppError, Result};
+use crate::i18n::PreferredLang;
+use crate::loader::{Children, Loaders, Table};
+use crate::money;
+use crate::pagination::{self, PageArgs, PageOf, SortKey, TotalCount};
+
+/// The request's loaders.
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| AppError::internal("request without loaders"))
+}
+
+/// The request's caller.
+pub fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
+    Ok(loaders(ctx)?.principal())
+}
+
+/// The language to answer in: the argument if given, else the request's preference.
+pub fn lang(ctx: &Context<'_>, requested: Option<Lang>) -> Lang {
+    requested.unwrap_or_else(|| ctx.data::<PreferredLang>().map(|p| p.0).unwrap_or(Lang::En))
+}
+
+/// One page of nested list `R` under `parent`, rows wrapped as GraphQL nodes.
+pub async fn nested<R, T>(
+    ctx: &Context<'_>,
+    parent: i64,
+    args: PageArgs,
+    wrap: fn(<R::Entity as EntityTrait>::Model) -> T,
+) -> Result<(PageOf<T>, TotalCount)>
+where
+    R: Children,
+{
+    let page = args.validate(R::sort().name)?;
+    let (rows, total) = loaders(ctx)?.children::<R>(parent, page).await?;
+    Ok((rows.map(wrap), total))
+}
+
+/// One page of a root list, rows wrapped as GraphQL nodes, with a deferred count.
+pub async fn root<E, T>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    key: SortKey<E>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> T,
+) -> Result<(PageOf<T>, TotalCount)>
+where
+    E: Table,
+{
+    let page = args.validate(key.name)?;
+    let db = loaders(ctx)?.db().clone();
+    let count = pagination::count_statement(&db, select.clone());
+    let rows = pagination::fetch_page(&db, select, &key, &page).await?;
+    let total: TotalCount = std::sync::Arc::new(move || {
+        let db = db.clone();
+        let count = count.clone();
+        Box::pin(async move { pagination::run_count(&db, count).await })
+    });
+    Ok((rows.map(wrap), total))
+}
+
+/// Text in the Alliance's working languages.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct LocalizedText {
+    /// English.
+    pub en: String,
+    /// Ukrainian; null when there is no Ukrainian version.
+    pub uk: Option<String>,
+}
+
+impl LocalizedText {
+    /// The text in `lang`, falling back to English.
+    pub fn pick(en: &str, uk: Option<&str>, lang: Lang) -> String {
+        match (lang, uk) {
+            (Lang::Uk, Some(uk)) if !uk.is_empty() => uk.to_owned(),
+            _ => en.to_owned(),
+        }
+    }
+}
+
+/// An amount of money: a decimal string and its currency, never floating point.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct Money {
+    /// The amount as a decimal string with the currency's number of decimals, e.g. `"12500.00"`.
+    pub amount: String,
+    /// ISO 4217 currency code, e.g. `EUR`.
+    pub currency: String,
+}
+
+impl Money {
+    /// Money from integer minor units.
+    pub fn from_minor(minor: i64, currency: &str) -> Self {
+        Self {
+            amount: money::format_minor(minor, currency),
+            currency: currency.to_owned(),
+        }
+    }
+}
+
+/// A point in WGS 84.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct GeoPoint {
+    /// Latitude in decimal degrees.
+    pub latitude: f64,
+    /// Longitude in decimal degrees.
+    pub longitude: f64,
+}
+
+impl GeoPoint {
+    /// A point from micro-degrees, when both coordinates are known.
+    pub fn from_e6(lat: Option<i64>, lon: Option<i64>) -> Option<Self> {
+        Some(Self {
+            latitude: lat? as f64 / 1e6,
+            longitude: lon? as f64 / 1e6,
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! The Alliance reconstruction API.
+//!
+//! Dependencies point one way: `http -> schema -> <concept>::query ->
+//! <concept>::service -> entity`. Resolvers are thin; SQL lives in the services,
+//! which take any connection so that they run inside transactions and tests.
+
+pub mod assistance;
+pub mod auth;
+pub mod cli;
+pub mod codes;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod governance;
+pub mod graphql;
+pub mod http;
+pub mod i18n;
+pub mod ids;
+pub mod loader;
+pub mod member;
+pub mod money;
+pub mod node;
+pub mod pagination;
+pub mod partnership;
+pub mod project;
+pub mod schema;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod territory;

@@ -1,0 +1,234 @@
+//! Per-request batched loading: SQL statements per request grow with the depth
+//! of the query, never with the number of rows.
+//!
+//! [`Loaders`] lives in each request's context and creates the DataLoaders the
+//! query needs on first use: one by id per entity, and one page loader and one
+//! count loader per nested list ([`Children`]).
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait,
+    QueryFilter, Select, Value,
+};
+
+use crate::auth::Principal;
+use crate::error::{AppError, Result};
+use crate::pagination::{self, Page, PageOf, Parent, SortKey, TotalCount};
+
+/// An entity the API serves: its id column and who may see which rows.
+pub trait Table:
+    EntityTrait<Model: ModelTrait<Entity = Self> + FromQueryResult + Clone + Send + Sync + 'static>
+    + Send
+    + Sync
+    + 'static
+{
+    /// The primary-key column.
+    fn id_column() -> Self::Column;
+    /// The rows `principal` may see.
+    fn visible(principal: &Principal) -> Condition;
+    /// The id of a row.
+    fn id_of(model: &Self::Model) -> i64 {
+        match model.get(Self::id_column()) {
+            Value::BigInt(Some(id)) => id,
+            _ => 0,
+        }
+    }
+    /// The visible rows.
+    fn find_visible(principal: &Principal) -> Select<Self> {
+        Self::find().filter(Self::visible(principal))
+    }
+}
+
+/// A nested list: the rows of `Entity` that belong to a parent row.
+pub trait Children: Send + Sync + 'static {
+    /// The listed entity.
+    type Entity: Table;
+    /// The rows to list, visibility applied, joins added when the parent key is not a column of `Entity`.
+    fn select(principal: &Principal) -> Select<Self::Entity> {
+        Self::Entity::find_visible(principal)
+    }
+    /// Where the parent key is.
+    fn parent() -> Parent;
+    /// The fixed order of the list.
+    fn sort() -> SortKey<Self::Entity>;
+}
+
+/// Loads visible rows of `E` by id.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    principal: Principal,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Table> Loader<i64> for ById<E> {
+    type Value = E::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Arc<AppError>> {
+        let rows = E::find_visible(&self.principal)
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(AppError::from(e)))?;
+        Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
+    }
+}
+
+/// Loads one page of a nested list per parent; one statement per distinct page.
+pub struct ChildPages<R> {
+    db: DatabaseConnection,
+    principal: Principal,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
+    type Value = PageOf<<R::Entity as EntityTrait>::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[(i64, Page)],
+    ) -> Result<HashMap<(i64, Page), Self::Value>, Arc<AppError>> {
+        let mut by_page: HashMap<&Page, Vec<i64>> = HashMap::new();
+        for (parent, page) in keys {
+            by_page.entry(page).or_default().push(*parent);
+        }
+        let mut out = HashMap::new();
+        for (page, parents) in by_page {
+            let pages = pagination::fetch_child_pages(
+                &self.db,
+                R::select(&self.principal),
+                R::parent(),
+                &parents,
+                &R::sort(),
+                page,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for parent in parents {
+                let rows = pages.get(&parent).cloned().unwrap_or_default();
+                out.insert((parent, page.clone()), rows);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Counts a nested list per parent in one statement.
+pub struct ChildCounts<R> {
+    db: DatabaseConnection,
+    principal: Principal,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R: Children> Loader<i64> for ChildCounts<R> {
+    type Value = u64;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, u64>, Arc<AppError>> {
+        let mut counts =
+            pagination::count_children(&self.db, R::select(&self.principal), R::parent(), keys)
+                .await
+                .map_err(Arc::new)?;
+        for key in keys {
+            counts.entry(*key).or_insert(0);
+        }
+        Ok(counts)
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    db: DatabaseConnection,
+    principal: Principal,
+    created: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Loaders {
+    /// Loaders for a request by `principal`.
+    pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
+        Self {
+            db,
+            principal,
+            created: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The request's caller.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The database connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    fn get<L, K>(&self, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
+    where
+        L: Loader<K>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    {
+        let mut created = self
+            .created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = created
+            .entry(TypeId::of::<L>())
+            .or_insert_with(|| Arc::new(DataLoader::new(make(), tokio::spawn)));
+        match Arc::clone(entry).downcast::<DataLoader<L>>() {
+            Ok(loader) => loader,
+            Err(_) => unreachable!("loaders are stored under their own type id"),
+        }
+    }
+
+    /// Loads one visible row of `E` by id.
+    pub async fn one<E: Table>(&self, id: i64) -> Result<Option<E::Model>> {
+        let loader = self.get(|| ById::<E> {
+            db: self.db.clone(),
+            principal: self.principal.clone(),
+            entity: PhantomData,
+        });
+        Ok(loader.load_one(id).await?)
+    }
+
+    /// Loads visible rows of `E` by id, in the order of `ids`, skipping those not found.
+    pub async fn many<E: Table>(&self, ids: &[i64]) -> Result<Vec<E::Model>> {
+        let loader = self.get(|| ById::<E> {
+            db: self.db.clone(),
+            principal: self.principal.clone(),
+            entity: PhantomData,
+        });
+        let found = loader.load_many(ids.iter().copied()).await?;
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+    }
+
+    /// Loads one page of nested list `R` under `parent`, with its deferred count.
+    pub async fn children<R: Children>(
+        &self,
+        parent: i64,
+        page: Page,
+    ) -> Result<(PageOf<<R::Entity as EntityTrait>::Model>, TotalCount)> {
+        let pages = self.get(|| ChildPages::<R> {
+            db: self.db.clone(),
+            principal: self.principal.clone(),
+            relation: PhantomData,
+        });
+        let rows = pages.load_one((parent, page)).await?.unwrap_or_default();
+        let counts = self.get(|| ChildCounts::<R> {
+            db: self.db.clone(),
+            principal: self.principal.clone(),
+            relation: PhantomData,
+        });
+        let total: TotalCount = Arc::new(move || {
+            let counts = Arc::clone(&counts);
+            Box::pin(async move { Ok(counts.load_one(parent).await?.unwrap_or(0)) })
+        });
+        Ok((rows, total))
+    }
+}

@@ -1,0 +1,5 @@
+//! Member organisations: their profile, identifiers and affiliations.
+
+pub mod query;
+pub mod service;
+pub mod types;

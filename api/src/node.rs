@@ -1,0 +1,189 @@
+//! The Relay `Node` interface: every object with a global ID, resolvable by `node(id)`.
+
+use async_graphql::{Context, ID, Interface, Object};
+use entity::{
+    affiliation, assistance_match, assistance_need, assistance_offer, cluster, document_link,
+    funding, indicator, member, member_identifier, oecd_principle, participant, partnership,
+    project, responsibility, territory,
+};
+
+use crate::assistance::types::{AssistanceMatch, AssistanceNeed, AssistanceOffer};
+use crate::error::{AppError, Result};
+use crate::governance::types::{OecdPrinciple, Responsibility};
+use crate::graphql;
+use crate::ids;
+use crate::loader::{Loaders, Table};
+use crate::member::types::{Affiliation, Member, MemberIdentifier};
+use crate::pagination::MAX_PAGE_SIZE;
+use crate::partnership::types::{Cluster, Partnership};
+use crate::project::types::{DocumentLink, Funding, Indicator, Participant, Project};
+use crate::territory::types::Territory;
+
+/// An object with a global ID.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global ID, stable and opaque."))]
+pub enum Node {
+    /// A territorial unit.
+    Territory(Territory),
+    /// A member organisation.
+    Member(Member),
+    /// An external identifier of a member.
+    MemberIdentifier(MemberIdentifier),
+    /// An affiliation to an association.
+    Affiliation(Affiliation),
+    /// A reconstruction project.
+    Project(Project),
+    /// A project participation.
+    Participant(Participant),
+    /// A funding record.
+    Funding(Funding),
+    /// A result indicator.
+    Indicator(Indicator),
+    /// A document link.
+    DocumentLink(DocumentLink),
+    /// An assistance offer.
+    AssistanceOffer(AssistanceOffer),
+    /// An assistance need.
+    AssistanceNeed(AssistanceNeed),
+    /// A match of an offer with a need.
+    AssistanceMatch(AssistanceMatch),
+    /// A partnership.
+    Partnership(Partnership),
+    /// A cluster of partnerships.
+    Cluster(Cluster),
+    /// A governance responsibility.
+    Responsibility(Responsibility),
+    /// An OECD principle.
+    OecdPrinciple(OecdPrinciple),
+}
+
+async fn one<E: Table, T>(
+    loaders: &Loaders,
+    id: i64,
+    wrap: fn(E::Model) -> T,
+) -> Result<Option<T>> {
+    Ok(loaders.one::<E>(id).await?.map(wrap))
+}
+
+/// Resolves a decoded global ID; an unknown type name is a bad ID.
+async fn resolve(
+    loaders: &Loaders,
+    type_name: &str,
+    id: i64,
+    argument: &str,
+) -> Result<Option<Node>> {
+    use Node as N;
+    Ok(match type_name {
+        "Territory" => {
+            one::<territory::Entity, _>(loaders, id, |m| N::Territory(Territory(m))).await?
+        }
+        "Member" => one::<member::Entity, _>(loaders, id, |m| N::Member(Member(m))).await?,
+        "MemberIdentifier" => {
+            one::<member_identifier::Entity, _>(loaders, id, |m| {
+                N::MemberIdentifier(MemberIdentifier(m))
+            })
+            .await?
+        }
+        "Affiliation" => {
+            one::<affiliation::Entity, _>(loaders, id, |m| N::Affiliation(Affiliation(m))).await?
+        }
+        "Project" => one::<project::Entity, _>(loaders, id, |m| N::Project(Project(m))).await?,
+        "Participant" => {
+            one::<participant::Entity, _>(loaders, id, |m| N::Participant(Participant(m))).await?
+        }
+        "Funding" => one::<funding::Entity, _>(loaders, id, |m| N::Funding(Funding(m))).await?,
+        "Indicator" => {
+            one::<indicator::Entity, _>(loaders, id, |m| N::Indicator(Indicator(m))).await?
+        }
+        "DocumentLink" => {
+            one::<document_link::Entity, _>(loaders, id, |m| N::DocumentLink(DocumentLink(m)))
+                .await?
+        }
+        "AssistanceOffer" => {
+            one::<assistance_offer::Entity, _>(loaders, id, |m| {
+                N::AssistanceOffer(AssistanceOffer(m))
+            })
+            .await?
+        }
+        "AssistanceNeed" => {
+            one::<assistance_need::Entity, _>(loaders, id, |m| N::AssistanceNeed(AssistanceNeed(m)))
+                .await?
+        }
+        "AssistanceMatch" => {
+            one::<assistance_match::Entity, _>(loaders, id, |m| {
+                N::AssistanceMatch(AssistanceMatch(m))
+            })
+            .await?
+        }
+        "Partnership" => {
+            one::<partnership::Entity, _>(loaders, id, |m| N::Partnership(Partnership(m))).await?
+        }
+        "Cluster" => one::<cluster::Entity, _>(loaders, id, |m| N::Cluster(Cluster(m))).await?,
+        "Responsibility" => {
+            one::<responsibility::Entity, _>(loaders, id, |m| N::Responsibility(Responsibility(m)))
+                .await?
+        }
+        "OecdPrinciple" => {
+            one::<oecd_principle::Entity, _>(loaders, id, |m| N::OecdPrinciple(OecdPrinciple(m)))
+                .await?
+        }
+        _ => {
+            return Err(AppError::bad_input(
+                argument,
+                format!("`{argument}` is not a valid ID"),
+            ));
+        }
+    })
+}
+
+/// Root fields for global IDs.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global ID; null when it does not exist or the caller may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as returned in any `id` field.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
+        let (type_name, row) = ids::decode_any(&id, "id")?;
+        Ok(resolve(graphql::loaders(ctx)?, &type_name, row, "id").await?)
+    }
+
+    /// The objects with these global IDs, in the same order; null for each that does not exist or is hidden. At most 100 IDs.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, at most 100.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            return Err(AppError::bad_input(
+                "ids",
+                format!(
+                    "`ids` may hold at most {MAX_PAGE_SIZE} IDs, got {}",
+                    ids.len()
+                ),
+            )
+            .into());
+        }
+        let decoded = ids
+            .iter()
+            .map(|id| ids::decode_any(id, "ids"))
+            .collect::<Result<Vec<_>>>()?;
+        let loaders = graphql::loaders(ctx)?;
+        let lookups = decoded
+            .iter()
+            .map(|(type_name, row)| resolve(loaders, type_name, *row, "ids"));
+        let found = futures_join_all(lookups).await;
+        Ok(found.into_iter().collect::<Result<Vec<_>>>()?)
+    }
+}
+
+/// Awaits all futures concurrently so that loaders batch them into one statement per type.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    async_graphql::futures_util::future::join_all(futures).await
+}

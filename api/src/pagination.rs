@@ -1,0 +1,597 @@
+//! Relay connections with keyset cursors, for root lists and nested lists alike.
+//!
+//! A list is ordered by one non-null sort column and the id as tie-breaker; a
+//! cursor carries the sort column's name, its value and the id of a row, so the
+//! next page is `WHERE (sort, id) > (value, id)`: constant cost at any depth.
+//! Nested lists are fetched for many parents in one statement with
+//! `ROW_NUMBER() OVER (PARTITION BY parent …)`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, IntoColumnRef, Order, Query, SelectStatement, WindowStatement,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Result};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The page size when a client gives neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    /// Ascending: smallest, oldest or alphabetically first first.
+    #[default]
+    Asc,
+    /// Descending: largest, newest or alphabetically last first.
+    Desc,
+}
+
+/// The value of a row's sort column, as carried in a cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "t", content = "v")]
+pub enum SortValue {
+    /// An integer column.
+    Int(i64),
+    /// A text column.
+    Text(String),
+    /// A timestamp column.
+    Time(DateTime<Utc>),
+    /// A date column.
+    Date(NaiveDate),
+}
+
+impl SortValue {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::BigInt(Some(v)) => Ok(Self::Int(v)),
+            Value::Int(Some(v)) => Ok(Self::Int(i64::from(v))),
+            Value::String(Some(v)) => Ok(Self::Text(v)),
+            Value::ChronoDateTimeUtc(Some(v)) => Ok(Self::Time(v)),
+            Value::ChronoDate(Some(v)) => Ok(Self::Date(v)),
+            other => Err(AppError::internal(format!("unsortable value {other:?}"))),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Self::Int(v) => v.into(),
+            Self::Text(v) => v.into(),
+            Self::Time(v) => v.into(),
+            Self::Date(v) => v.into(),
+        }
+    }
+}
+
+/// A position in a list: the sort key's name, the row's sort value and its id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Name of the ordering the cursor was issued for.
+    pub key: String,
+    /// The row's value of the sort column.
+    pub value: SortValue,
+    /// The row's id.
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The opaque string clients see.
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Parses a client's cursor for argument `argument`.
+    pub fn decode(text: &str, argument: &str) -> Result<Self> {
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                AppError::bad_input(argument, format!("`{argument}` is not a valid cursor"))
+            })
+    }
+}
+
+/// A sort key: a non-null column of entity `E` and the name cursors carry.
+pub struct SortKey<E: EntityTrait> {
+    /// Name of the ordering, e.g. `CREATED_AT`.
+    pub name: &'static str,
+    /// The sort column.
+    pub column: E::Column,
+    /// The id column, the tie-breaker.
+    pub id: E::Column,
+    /// Direction.
+    pub direction: Direction,
+}
+
+/// Validated paging arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Page {
+    /// Rows to return.
+    pub limit: u64,
+    /// `last` was given: take rows from the end.
+    pub backward: bool,
+    /// Only rows after this cursor.
+    pub after: Option<Cursor>,
+    /// Only rows before this cursor.
+    pub before: Option<Cursor>,
+}
+
+/// The Relay paging arguments as a client gave them.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    /// `first`.
+    pub first: Option<i32>,
+    /// `after`.
+    pub after: Option<String>,
+    /// `last`.
+    pub last: Option<i32>,
+    /// `before`.
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// Validates the arguments for a list ordered by `key`.
+    pub fn validate(&self, key: &str) -> Result<Page> {
+        let size = |name: &str, n: i32| {
+            if !(0..=MAX_PAGE_SIZE).contains(&n) {
+                Err(AppError::bad_input(
+                    name,
+                    format!("`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {n}"),
+                ))
+            } else {
+                Ok(n as u64)
+            }
+        };
+        let (limit, backward) = match (self.first, self.last) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input(
+                    "last",
+                    "pass either `first` or `last`, not both",
+                ));
+            }
+            (Some(first), None) => (size("first", first)?, false),
+            (None, Some(last)) => (size("last", last)?, true),
+            (None, None) => (DEFAULT_PAGE_SIZE as u64, false),
+        };
+        let cursor = |name: &str, text: &Option<String>| -> Result<Option<Cursor>> {
+            let Some(text) = text else { return Ok(None) };
+            let cursor = Cursor::decode(text, name)?;
+            if cursor.key != key {
+                return Err(AppError::bad_input(
+                    name,
+                    format!(
+                        "`{name}` was issued for ordering {}, not {key}: use the same `orderBy` as the page it came from",
+                        cursor.key
+                    ),
+                ));
+            }
+            Ok(Some(cursor))
+        };
+        Ok(Page {
+            limit,
+            backward,
+            after: cursor("after", &self.after)?,
+            before: cursor("before", &self.before)?,
+        })
+    }
+}
+
+/// One page of rows, each with its cursor.
+#[derive(Clone, Debug)]
+pub struct PageOf<M> {
+    /// The rows in list order, with their cursors.
+    pub rows: Vec<(M, Cursor)>,
+    /// More rows follow the last one.
+    pub has_next: bool,
+    /// More rows precede the first one.
+    pub has_previous: bool,
+}
+
+impl<M> Default for PageOf<M> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            has_next: false,
+            has_previous: false,
+        }
+    }
+}
+
+impl<M> PageOf<M> {
+    /// Converts the rows, keeping cursors and page flags.
+    pub fn map<T>(self, f: impl Fn(M) -> T) -> PageOf<T> {
+        PageOf {
+            rows: self.rows.into_iter().map(|(m, c)| (f(m), c)).collect(),
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+}
+
+/// Rows strictly after (`after = true`) or before `cursor` in the order of `key`.
+fn keyset_condition<E: EntityTrait>(key: &SortKey<E>, cursor: &Cursor, after: bool) -> Condition {
+    let greater = (key.direction == Direction::Asc) == after;
+    let value = cursor.value.clone().into_value();
+    let (beyond_value, beyond_id) = if greater {
+        (key.column.gt(value.clone()), key.id.gt(cursor.id))
+    } else {
+        (key.column.lt(value.clone()), key.id.lt(cursor.id))
+    };
+    Condition::any()
+        .add(beyond_value)
+        .add(Condition::all().add(key.column.eq(value)).add(beyond_id))
+}
+
+/// Applies the cursors of `page` and returns the order to query in.
+fn apply_page<E: EntityTrait>(
+    select: Select<E>,
+    key: &SortKey<E>,
+    page: &Page,
+) -> (Select<E>, Order) {
+    let mut select = select;
+    if let Some(after) = &page.after {
+        select = select.filter(keyset_condition(key, after, true));
+    }
+    if let Some(before) = &page.before {
+        select = select.filter(keyset_condition(key, before, false));
+    }
+    let ascending = (key.direction == Direction::Asc) != page.backward;
+    (select, if ascending { Order::Asc } else { Order::Desc })
+}
+
+fn cursor_of<E: EntityTrait>(key: &SortKey<E>, model: &E::Model) -> Result<Cursor>
+where
+    E::Model: ModelTrait<Entity = E>,
+{
+    let id = match model.get(key.id) {
+        Value::BigInt(Some(id)) => id,
+        other => {
+            return Err(AppError::internal(format!(
+                "id is not an integer: {other:?}"
+            )));
+        }
+    };
+    Ok(Cursor {
+        key: key.name.to_owned(),
+        value: SortValue::from_value(model.get(key.column))?,
+        id,
+    })
+}
+
+/// Cuts the look-ahead row off a fetched page and restores list order.
+fn finish<E: EntityTrait>(
+    key: &SortKey<E>,
+    page: &Page,
+    mut models: Vec<E::Model>,
+) -> Result<PageOf<E::Model>>
+where
+    E::Model: ModelTrait<Entity = E>,
+{
+    let more = models.len() as u64 > page.limit;
+    models.truncate(page.limit as usize);
+    if page.backward {
+        models.reverse();
+    }
+    let rows = models
+        .into_iter()
+        .map(|m| cursor_of(key, &m).map(|c| (m, c)))
+        .collect::<Result<Vec<_>>>()?;
+    let (has_next, has_previous) = if page.backward {
+        (page.before.is_some(), more)
+    } else {
+        (more, page.after.is_some())
+    };
+    Ok(PageOf {
+        rows,
+        has_next,
+        has_previous,
+    })
+}
+
+/// Fetches one page of a root list.
+pub async fn fetch_page<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    key: &SortKey<E>,
+    page: &Page,
+) -> Result<PageOf<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E> + FromQueryResult + Sized + Send + Sync,
+{
+    if page.limit == 0 {
+        return Ok(PageOf::default());
+    }
+    let (select, order) = apply_page(select, key, page);
+    let models = select
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    finish(key, page, models)
+}
+
+/// The expression that names a nested row's parent: a column, possibly of a joined table.
+#[derive(Clone, Copy, Debug)]
+pub struct Parent {
+    /// Table (or alias) holding the parent key.
+    pub table: &'static str,
+    /// Column holding the parent key.
+    pub column: &'static str,
+}
+
+impl Parent {
+    fn column_ref(self) -> impl IntoColumnRef + Clone {
+        (Alias::new(self.table), Alias::new(self.column))
+    }
+}
+
+/// Fetches one page of a nested list for each of `parents` in one statement.
+pub async fn fetch_child_pages<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: Parent,
+    parents: &[i64],
+    key: &SortKey<E>,
+    page: &Page,
+) -> Result<HashMap<i64, PageOf<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E> + FromQueryResult + Sized + Send + Sync,
+{
+    let mut pages: HashMap<i64, PageOf<E::Model>> = HashMap::new();
+    if page.limit == 0 || parents.is_empty() {
+        return Ok(pages);
+    }
+    let (select, order) = apply_page(select, key, page);
+    let mut inner: SelectStatement = select
+        .filter(Expr::col(parent.column_ref()).is_in(parents.iter().copied()))
+        .into_query();
+    let table = E::default();
+    let column = |c: E::Column| (table, c);
+    inner
+        .expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"))
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by(parent.column_ref())
+                .order_by(column(key.column), order.clone())
+                .order_by(column(key.id), order)
+                .to_owned(),
+            Alias::new("__rn"),
+        );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("__page"))
+        .and_where(Expr::col(Alias::new("__rn")).lte(page.limit as i64 + 1))
+        .order_by(Alias::new("__parent"), Order::Asc)
+        .order_by(Alias::new("__rn"), Order::Asc)
+        .to_owned();
+    let statement = db.get_database_backend().build(&outer);
+    let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    for row in db.query_all_raw(statement).await? {
+        let parent_id: i64 = row.try_get("", "__parent")?;
+        grouped
+            .entry(parent_id)
+            .or_default()
+            .push(E::Model::from_query_result(&row, "")?);
+    }
+    for (parent_id, models) in grouped {
+        pages.insert(parent_id, finish(key, page, models)?);
+    }
+    Ok(pages)
+}
+
+/// Counts the rows of `select` for each of `parents` in one statement.
+pub async fn count_children<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: Parent,
+    parents: &[i64],
+) -> Result<HashMap<i64, u64>> {
+    let mut query = select
+        .filter(Expr::col(parent.column_ref()).is_in(parents.iter().copied()))
+        .into_query();
+    query
+        .clear_selects()
+        .expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("__count"))
+        .group_by_col(parent.column_ref());
+    let statement = db.get_database_backend().build(&query);
+    let mut counts = HashMap::new();
+    for row in db.query_all_raw(statement).await? {
+        let parent_id: i64 = row.try_get("", "__parent")?;
+        let count: i64 = row.try_get("", "__count")?;
+        counts.insert(parent_id, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// The statement that counts the rows of a root list.
+pub fn count_statement<E: EntityTrait>(db: &DatabaseConnection, select: Select<E>) -> Statement {
+    let mut query = select.into_query();
+    query
+        .clear_selects()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("__count"));
+    db.get_database_backend().build(&query)
+}
+
+/// Runs a statement built by [`count_statement`].
+pub async fn run_count(db: &impl ConnectionTrait, statement: Statement) -> Result<u64> {
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| AppError::internal("COUNT returned no row"))?;
+    let count: i64 = row.try_get("", "__count")?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// A deferred total count: run only when a client asks for `totalCount`.
+pub type TotalCount =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<u64>> + Send>> + Send + Sync>;
+
+/// The cursor name of an ordering: `sort_name!("NAME", direction)` is `"NAME:ASC"` or `"NAME:DESC"`.
+macro_rules! sort_name {
+    ($field:literal, $direction:expr) => {
+        match $direction {
+            $crate::pagination::Direction::Asc => concat!($field, ":ASC"),
+            $crate::pagination::Direction::Desc => concat!($field, ":DESC"),
+        }
+    };
+}
+pub(crate) use sort_name;
+
+/// Declares a Relay connection type and its edge type for node type `$node`.
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, ".")]
+        pub struct $connection {
+            page: $crate::pagination::PageOf<$node>,
+            total: $crate::pagination::TotalCount,
+        }
+
+        impl $connection {
+            /// Wraps a fetched page and its deferred count.
+            pub fn new(
+                page: $crate::pagination::PageOf<$node>,
+                total: $crate::pagination::TotalCount,
+            ) -> Self {
+                Self { page, total }
+            }
+        }
+
+        #[doc = concat!("One of ", $what, " with its cursor.")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor of this row: pass it as `after` or `before` to page on from here.
+            pub cursor: String,
+            /// The row.
+            pub node: $node,
+        }
+
+        #[async_graphql::Object]
+        impl $connection {
+            /// The rows of this page with their cursors.
+            async fn edges(&self) -> Vec<$edge> {
+                self.page
+                    .rows
+                    .iter()
+                    .map(|(node, cursor)| $edge {
+                        cursor: cursor.encode(),
+                        node: node.clone(),
+                    })
+                    .collect()
+            }
+
+            /// The rows of this page, without cursors.
+            async fn nodes(&self) -> Vec<$node> {
+                self.page
+                    .rows
+                    .iter()
+                    .map(|(node, _)| node.clone())
+                    .collect()
+            }
+
+            /// Where this page sits in the whole list.
+            async fn page_info(&self) -> $crate::pagination::PageInfo {
+                $crate::pagination::PageInfo::of(&self.page)
+            }
+
+            /// Number of rows in the whole list (all pages), counted only when asked for.
+            async fn total_count(&self) -> async_graphql::Result<u64> {
+                Ok((self.total)().await?)
+            }
+        }
+    };
+}
+pub(crate) use connection;
+
+/// Where a page sits in its list (Relay `PageInfo`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    /// More rows follow this page: fetch them with `after: endCursor`.
+    pub has_next_page: bool,
+    /// More rows precede this page: fetch them with `before: startCursor`.
+    pub has_previous_page: bool,
+    /// Cursor of the first row of this page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last row of this page.
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    /// The page info of a fetched page.
+    pub fn of<T>(page: &PageOf<T>) -> Self {
+        Self {
+            has_next_page: page.has_next,
+            has_previous_page: page.has_previous,
+            start_cursor: page.rows.first().map(|(_, c)| c.encode()),
+            end_cursor: page.rows.last().map(|(_, c)| c.encode()),
+        }
+    }
+}
+
+/// Fields most lists can be ordered by: when records were created or last changed.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq, Default)]
+pub enum RecordOrderField {
+    /// Creation time.
+    #[default]
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+}
+
+/// Order of a list by creation or change time; ties are broken by id.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct RecordOrderBy {
+    /// Field to order by.
+    #[graphql(default)]
+    pub field: RecordOrderField,
+    /// Direction.
+    #[graphql(default_with = "Direction::Desc")]
+    pub direction: Direction,
+}
+
+impl Default for RecordOrderBy {
+    fn default() -> Self {
+        Self {
+            field: RecordOrderField::CreatedAt,
+            direction: Direction::Desc,
+        }
+    }
+}
+
+impl RecordOrderBy {
+    /// The sort key of this order for an entity with `created_at`, `updated_at` and `id` columns.
+    pub fn sort_key<E: EntityTrait>(
+        self,
+        created_at: E::Column,
+        updated_at: E::Column,
+        id: E::Column,
+    ) -> SortKey<E> {
+        let (name, column) = match self.field {
+            RecordOrderField::CreatedAt => (sort_name!("CREATED_AT", self.direction), created_at),
+            RecordOrderField::UpdatedAt => (sort_name!("UPDATED_AT", self.direction), updated_at),
+        };
+        SortKey {
+            name,
+            column,
+            id,
+            direction: self.direction,
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Root fields for partnerships and clusters.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::{cluster, partnership};
+
+use crate::codes::{Code, PartnershipKind, PartnershipStatus};
+use crate::graphql;
+use crate::ids;
+use crate::pagination::{PageArgs, RecordOrderBy};
+use crate::partnership::service::{self, PartnershipFilter as Filter};
+use crate::partnership::types::{Cluster, ClusterConnection, Partnership, PartnershipConnection};
+
+/// Which partnerships to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct PartnershipFilter {
+    /// Only these kinds.
+    pub kinds: Option<Vec<PartnershipKind>>,
+    /// Only these statuses.
+    pub statuses: Option<Vec<PartnershipStatus>>,
+    /// Only partnerships with this member on either side.
+    pub member_id: Option<ID>,
+    /// Only partnerships in this cluster.
+    pub cluster_id: Option<ID>,
+    /// Only partnerships changed at or after this time (for incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Which clusters to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct ClusterFilter {
+    /// Only clusters around this Ukrainian member.
+    pub focus_member_id: Option<ID>,
+    /// Only clusters changed at or after this time (for incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Root fields for partnerships and clusters.
+#[derive(Default)]
+pub struct PartnershipQuery;
+
+#[Object]
+impl PartnershipQuery {
+    /// Partnerships between EU and Ukrainian members, filtered and ordered.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which partnerships to list.")] filter: Option<PartnershipFilter>,
+        #[graphql(desc = "Order of the list (default: newest first).")] order_by: Option<
+            RecordOrderBy,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<PartnershipConnection> {
+        let filter = filter.unwrap_or_default();
+        let filter = Filter {
+            kinds: filter
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| k.code().to_owned())
+                .collect(),
+            statuses: filter
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.code().to_owned())
+                .collect(),
+            member_id: filter
+                .member_id
+                .map(|id| ids::decode(&id, "Member", "filter.memberId"))
+                .transpose()?,
+            cluster_id: filter
+                .cluster_id
+                .map(|id| ids::decode(&id, "Cluster", "filter.clusterId"))
+                .transpose()?,
+            updated_since: filter.updated_since,
+        };
+        use partnership::Column as C;
+        let key = order_by
+            .unwrap_or_default()
+            .sort_key(C::CreatedAt, C::UpdatedAt, C::Id);
+        let principal = graphql::principal(ctx)?;
+        let (page, total) = graphql::root(
+            ctx,
+            service::list(principal, &filter),
+            key,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Partnership,
+        )
+        .await?;
+        Ok(PartnershipConnection::new(page, total))
+    }
+
+    /// Clusters of partnerships around Ukrainian communities.
+    async fn clusters(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which clusters to list.")] filter: Option<ClusterFilter>,
+        #[graphql(desc = "Order of the list (default: newest first).")] order_by: Option<
+            RecordOrderBy,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<ClusterConnection> {
+        let filter = filter.unwrap_or_default();
+        let focus = filter
+            .focus_member_id
+            .map(|id| ids::decode(&id, "Member", "filter.focusMemberId"))
+            .transpose()?;
+        use cluster::Column as C;
+        let key = order_by
+            .unwrap_or_default()
+            .sort_key(C::CreatedAt, C::UpdatedAt, C::Id);
+        let principal = graphql::principal(ctx)?;
+        let (page, total) = graphql::root(
+            ctx,
+            service::clusters(principal, focus, filter.updated_since),
+            key,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Cluster,
+        )
+        .await?;
+        Ok(ClusterConnection::new(page, total))
+    }
+}

@@ -1,0 +1,5 @@
+//! Reconstruction projects with their participants, funding, indicators and documents.
+
+pub mod query;
+pub mod service;
+pub mod types;

@@ -1,0 +1,279 @@
+//! Project queries and the rules of who sees which project.
+
+use chrono::{DateTime, Utc};
+use entity::{document_link, funding, indicator, participant, project};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, Select};
+
+use crate::auth::Principal;
+use crate::error::Result;
+use crate::loader::Table;
+use crate::member::service::{child_list, oldest_first, visible_member};
+use crate::pagination::{Direction, SortKey, sort_name};
+use crate::territory::service::{escape_like, within};
+
+/// Visibilities everyone may see.
+pub const PUBLIC_VISIBILITIES: [&str; 2] = ["PUBLISHED", "ARCHIVED"];
+
+impl Table for project::Entity {
+    fn id_column() -> project::Column {
+        project::Column::Id
+    }
+    fn visible(principal: &Principal) -> Condition {
+        if principal.sees_everything() {
+            return Condition::all();
+        }
+        let mut visible =
+            Condition::any().add(project::Column::Visibility.is_in(PUBLIC_VISIBILITIES));
+        if let Some(own) = principal.own_member() {
+            visible = visible.add(project::Column::OwnerId.eq(own));
+        }
+        visible
+    }
+}
+
+/// The condition "`table.column` references a project `principal` may see".
+pub fn visible_project(table: &str, column: &str, principal: &Principal) -> Condition {
+    if principal.sees_everything() {
+        return Condition::all();
+    }
+    let visibilities = PUBLIC_VISIBILITIES.map(|s| format!("'{s}'")).join(", ");
+    let own = principal
+        .own_member()
+        .map(|id| format!(" OR p.owner_id = {id}"))
+        .unwrap_or_default();
+    Condition::all().add(Expr::cust(format!(
+        "\"{table}\".\"{column}\" IN (SELECT p.id FROM project p WHERE p.visibility IN ({visibilities}){own})"
+    )))
+}
+
+impl Table for participant::Entity {
+    fn id_column() -> participant::Column {
+        participant::Column::Id
+    }
+    fn visible(principal: &Principal) -> Condition {
+        visible_project("participant", "project_id", principal).add(visible_member(
+            "participant",
+            "member_id",
+            principal,
+        ))
+    }
+}
+
+impl Table for funding::Entity {
+    fn id_column() -> funding::Column {
+        funding::Column::Id
+    }
+    fn visible(principal: &Principal) -> Condition {
+        visible_project("funding", "project_id", principal).add(visible_member(
+            "funding",
+            "funder_id",
+            principal,
+        ))
+    }
+}
+
+impl Table for indicator::Entity {
+    fn id_column() -> indicator::Column {
+        indicator::Column::Id
+    }
+    fn visible(principal: &Principal) -> Condition {
+        visible_project("indicator", "project_id", principal)
+    }
+}
+
+impl Table for document_link::Entity {
+    fn id_column() -> document_link::Column {
+        document_link::Column::Id
+    }
+    fn visible(principal: &Principal) -> Condition {
+        visible_project("document_link", "project_id", principal)
+    }
+}
+
+/// Filter of the project list.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectFilter {
+    /// OC4IDS statuses.
+    pub statuses: Vec<String>,
+    /// Visibilities (only narrows what the caller may see).
+    pub visibilities: Vec<String>,
+    /// Themes.
+    pub themes: Vec<String>,
+    /// DAC 5-digit sector codes.
+    pub sector_codes: Vec<String>,
+    /// Purposes.
+    pub purposes: Vec<String>,
+    /// OC4IDS project types.
+    pub project_types: Vec<String>,
+    /// Follows this "build back better" principle.
+    pub principle: Option<String>,
+    /// In this territory or below it.
+    pub territory_id: Option<i64>,
+    /// Led by this member.
+    pub owner_id: Option<i64>,
+    /// With this member among the participants.
+    pub participant_id: Option<i64>,
+    /// Funded by this member.
+    pub funder_id: Option<i64>,
+    /// DREAM identifier.
+    pub dream_id: Option<String>,
+    /// English or Ukrainian title contains.
+    pub title_contains: Option<String>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Orderings of the project list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProjectOrder {
+    /// Creation time.
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Code.
+    Code,
+    /// English title.
+    Title,
+}
+
+/// The sort key of an ordering.
+pub fn sort_key(order: ProjectOrder, direction: Direction) -> SortKey<project::Entity> {
+    let (name, column) = match order {
+        ProjectOrder::CreatedAt => (
+            sort_name!("CREATED_AT", direction),
+            project::Column::CreatedAt,
+        ),
+        ProjectOrder::UpdatedAt => (
+            sort_name!("UPDATED_AT", direction),
+            project::Column::UpdatedAt,
+        ),
+        ProjectOrder::Code => (sort_name!("CODE", direction), project::Column::Code),
+        ProjectOrder::Title => (sort_name!("TITLE", direction), project::Column::TitleEn),
+    };
+    SortKey {
+        name,
+        column,
+        id: project::Column::Id,
+        direction,
+    }
+}
+
+/// The projects matching `filter` that `principal` may see.
+pub fn list(principal: &Principal, filter: &ProjectFilter) -> Select<project::Entity> {
+    let mut select = project::Entity::find_visible(principal);
+    let lists = [
+        (project::Column::Status, &filter.statuses),
+        (project::Column::Visibility, &filter.visibilities),
+        (project::Column::Theme, &filter.themes),
+        (project::Column::SectorCode, &filter.sector_codes),
+        (project::Column::Purpose, &filter.purposes),
+        (project::Column::ProjectType, &filter.project_types),
+    ];
+    for (column, values) in lists {
+        if !values.is_empty() {
+            select = select.filter(column.is_in(values.iter().map(String::as_str)));
+        }
+    }
+    if let Some(principle) = &filter.principle {
+        select = select
+            .filter(project::Column::Principles.like(entity::list::contains_pattern(principle)));
+    }
+    if let Some(territory) = filter.territory_id {
+        select = select.filter(within("project", "territory_id", territory));
+    }
+    if let Some(owner) = filter.owner_id {
+        select = select.filter(project::Column::OwnerId.eq(owner));
+    }
+    if let Some(member) = filter.participant_id {
+        select = select.filter(Expr::cust_with_values(
+            "\"project\".\"id\" IN (SELECT pa.project_id FROM participant pa WHERE pa.member_id = ?)",
+            [member],
+        ));
+    }
+    if let Some(funder) = filter.funder_id {
+        select = select.filter(Expr::cust_with_values(
+            "\"project\".\"id\" IN (SELECT f.project_id FROM funding f WHERE f.funder_id = ?)",
+            [funder],
+        ));
+    }
+    if let Some(dream_id) = &filter.dream_id {
+        select = select.filter(project::Column::DreamId.eq(dream_id.as_str()));
+    }
+    if let Some(text) = &filter.title_contains {
+        let pattern = format!("%{}%", escape_like(text));
+        select = select.filter(
+            Condition::any()
+                .add(Expr::cust_with_values(
+                    "LOWER(\"project\".\"title_en\") LIKE LOWER(?) ESCAPE '\\'",
+                    [pattern.clone()],
+                ))
+                .add(Expr::cust_with_values(
+                    "\"project\".\"title_uk\" LIKE ? ESCAPE '\\'",
+                    [pattern],
+                )),
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        select = select.filter(project::Column::UpdatedAt.gte(since));
+    }
+    select
+}
+
+/// A visible project by code.
+pub async fn find_by_code(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    code: &str,
+) -> Result<Option<project::Model>> {
+    Ok(project::Entity::find_visible(principal)
+        .filter(project::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}
+
+/// Newest first, by creation time.
+pub fn newest_first<E: sea_orm::EntityTrait>(created_at: E::Column, id: E::Column) -> SortKey<E> {
+    SortKey {
+        name: "CREATED_AT:DESC",
+        column: created_at,
+        id,
+        direction: Direction::Desc,
+    }
+}
+
+child_list!(
+    /// Projects a member owns, newest first.
+    ProjectsOfOwner, project, "project", "owner_id",
+    sort_key(ProjectOrder::CreatedAt, Direction::Desc)
+);
+child_list!(
+    /// A member's participations, oldest first.
+    ParticipationsOfMember, participant, "participant", "member_id",
+    oldest_first(participant::Column::CreatedAt, participant::Column::Id)
+);
+child_list!(
+    /// A project's participants, oldest first.
+    ParticipantsOfProject, participant, "participant", "project_id",
+    oldest_first(participant::Column::CreatedAt, participant::Column::Id)
+);
+child_list!(
+    /// Funding a member gave, newest first.
+    FundingByFunder, funding, "funding", "funder_id",
+    newest_first(funding::Column::CreatedAt, funding::Column::Id)
+);
+child_list!(
+    /// A project's funding records, oldest first.
+    FundingOfProject, funding, "funding", "project_id",
+    oldest_first(funding::Column::CreatedAt, funding::Column::Id)
+);
+child_list!(
+    /// A project's indicators, oldest first.
+    IndicatorsOfProject, indicator, "indicator", "project_id",
+    oldest_first(indicator::Column::CreatedAt, indicator::Column::Id)
+);
+child_list!(
+    /// A project's documents, oldest first.
+    DocumentsOfProject, document_link, "document_link", "project_id",
+    oldest_first(document_link::Column::CreatedAt, document_link::Column::Id)
+);

@@ -1,0 +1,44 @@
+//! The GraphQL schema: root types, limits and the SDL export.
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+
+use crate::{assistance, governance, member, node, partnership, project, territory};
+
+/// The deepest query the service runs.
+pub const MAX_DEPTH: usize = 16;
+/// The highest complexity (roughly, fields resolved) of a query the service runs.
+pub const MAX_COMPLEXITY: usize = 20_000;
+
+/// Every read root field.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    node::NodeQuery,
+    territory::query::TerritoryQuery,
+    member::query::MemberQuery,
+    project::query::ProjectQuery,
+    assistance::query::AssistanceQuery,
+    partnership::query::PartnershipQuery,
+    governance::query::GovernanceQuery,
+);
+
+/// The service's schema type.
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits. Per-request data (caller, loaders,
+/// language) is attached to each request, not here.
+pub fn build_schema() -> AppSchema {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The schema in SDL, fields and enum values sorted: the text of `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema().sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

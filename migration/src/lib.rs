@@ -1,0 +1,22 @@
+//! Schema migrations of the Alliance reconstruction API.
+//!
+//! One code path for SQLite and PostgreSQL: every migration is written with the
+//! portable schema builder, never with backend-specific SQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_schema;
+mod m20261128_000002_seed_reference_data;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_schema::Migration),
+            Box::new(m20261128_000002_seed_reference_data::Migration),
+        ]
+    }
+}
