@@ -28,6 +28,31 @@ pub fn lang(ctx: &Context<'_>, requested: Option<Lang>) -> Lang {
     requested.unwrap_or_else(|| ctx.data::<PreferredLang>().map(|p| p.0).unwrap_or(Lang::En))
 }
 
+/// The place of the current field in the query, list indices left out
+/// (`projects.nodes.owner`): the key of its loaders.
+pub fn site(ctx: &Context<'_>) -> String {
+    let mut names = Vec::new();
+    let mut node = ctx.path_node;
+    while let Some(current) = node {
+        if let async_graphql::QueryPathSegment::Name(name) = current.segment {
+            names.push(name);
+        }
+        node = current.parent.copied();
+    }
+    names.reverse();
+    names.join(".")
+}
+
+/// Loads one visible row of `E` by id, batched with the other rows of this place in the query.
+pub async fn load<E: Table>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>> {
+    loaders(ctx)?.one::<E>(&site(ctx), id).await
+}
+
+/// Loads visible rows of `E` by id, batched with the other rows of this place in the query.
+pub async fn load_many<E: Table>(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<E::Model>> {
+    loaders(ctx)?.many::<E>(&site(ctx), ids).await
+}
+
 /// One page of nested list `R` under `parent`, rows wrapped as GraphQL nodes.
 pub async fn nested<R, T>(
     ctx: &Context<'_>,
@@ -39,7 +64,9 @@ where
     R: Children,
 {
     let page = args.validate(R::sort().name)?;
-    let (rows, total) = loaders(ctx)?.children::<R>(parent, page).await?;
+    let (rows, total) = loaders(ctx)?
+        .children::<R>(&site(ctx), parent, page)
+        .await?;
     Ok((rows.map(wrap), total))
 }
 

@@ -25,6 +25,7 @@ pub mod partnership;
 pub mod project;
 pub mod schema;
 pub mod seed;
+pub mod sql;
 pub mod startup;
 pub mod telemetry;
 pub mod territory;

@@ -146,7 +146,7 @@ impl<R: Children> Loader<i64> for ChildCounts<R> {
 pub struct Loaders {
     db: DatabaseConnection,
     principal: Principal,
-    created: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    created: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
@@ -169,7 +169,11 @@ impl Loaders {
         &self.db
     }
 
-    fn get<L, K>(&self, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
+    /// The loader of type `L` for one place (`site`) in the query. Loaders are
+    /// per site, not per type, so that a batch never depends on how the
+    /// resolution of two places happens to interleave: each place costs exactly
+    /// one statement per level, whatever the number of rows.
+    fn get<L, K>(&self, site: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Loader<K>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -179,7 +183,7 @@ impl Loaders {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = created
-            .entry(TypeId::of::<L>())
+            .entry((TypeId::of::<L>(), site.to_owned()))
             .or_insert_with(|| Arc::new(DataLoader::new(make(), tokio::spawn)));
         match Arc::clone(entry).downcast::<DataLoader<L>>() {
             Ok(loader) => loader,
@@ -187,9 +191,9 @@ impl Loaders {
         }
     }
 
-    /// Loads one visible row of `E` by id.
-    pub async fn one<E: Table>(&self, id: i64) -> Result<Option<E::Model>> {
-        let loader = self.get(|| ById::<E> {
+    /// Loads one visible row of `E` by id for query place `site`.
+    pub async fn one<E: Table>(&self, site: &str, id: i64) -> Result<Option<E::Model>> {
+        let loader = self.get(site, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             entity: PhantomData,
@@ -197,9 +201,10 @@ impl Loaders {
         Ok(loader.load_one(id).await?)
     }
 
-    /// Loads visible rows of `E` by id, in the order of `ids`, skipping those not found.
-    pub async fn many<E: Table>(&self, ids: &[i64]) -> Result<Vec<E::Model>> {
-        let loader = self.get(|| ById::<E> {
+    /// Loads visible rows of `E` by id for query place `site`, in the order of
+    /// `ids`, skipping those not found.
+    pub async fn many<E: Table>(&self, site: &str, ids: &[i64]) -> Result<Vec<E::Model>> {
+        let loader = self.get(site, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             entity: PhantomData,
@@ -208,19 +213,21 @@ impl Loaders {
         Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
-    /// Loads one page of nested list `R` under `parent`, with its deferred count.
+    /// Loads one page of nested list `R` under `parent` for query place `site`,
+    /// with its deferred count.
     pub async fn children<R: Children>(
         &self,
+        site: &str,
         parent: i64,
         page: Page,
     ) -> Result<(PageOf<<R::Entity as EntityTrait>::Model>, TotalCount)> {
-        let pages = self.get(|| ChildPages::<R> {
+        let pages = self.get(site, || ChildPages::<R> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             relation: PhantomData,
         });
         let rows = pages.load_one((parent, page)).await?.unwrap_or_default();
-        let counts = self.get(|| ChildCounts::<R> {
+        let counts = self.get(site, || ChildCounts::<R> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             relation: PhantomData,

@@ -62,7 +62,7 @@ async fn one<E: Table, T>(
     id: i64,
     wrap: fn(E::Model) -> T,
 ) -> Result<Option<T>> {
-    Ok(loaders.one::<E>(id).await?.map(wrap))
+    Ok(loaders.one::<E>("node", id).await?.map(wrap))
 }
 
 /// Resolves a decoded global ID; an unknown type name is a bad ID.
@@ -140,6 +140,7 @@ async fn resolve(
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Root fields for global IDs.
 #[Object]
 impl NodeQuery {
     /// The object with this global ID; null when it does not exist or the caller may not see it.

@@ -483,6 +483,7 @@ macro_rules! connection {
             pub node: $node,
         }
 
+        #[doc = concat!("A page of ", $what, ".")]
         #[async_graphql::Object]
         impl $connection {
             /// The rows of this page with their cursors.

@@ -888,7 +888,7 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
         }
         .insert(db)
         .await?;
-        project_ids.push((p.id, owner_id));
+        project_ids.push((p.id, owner_id, budget));
     }
 
     let supporters = [
@@ -904,7 +904,7 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
     let funders = [
         eib.id, ebrd.id, ceb.id, eib.id, ceb.id, ebrd.id, eib.id, ceb.id,
     ];
-    for (i, (project_id, owner_id)) in project_ids.iter().copied().enumerate() {
+    for (i, (project_id, owner_id, budget)) in project_ids.iter().copied().enumerate() {
         for (member_id, role, alliance_role) in [
             (owner_id, "2", "LEAD"),
             (supporters[i], "4", "SUPPORTING_PARTNER"),
@@ -922,7 +922,8 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
             .insert(db)
             .await?;
         }
-        let base = 50_000_000 * (i as i64 + 1);
+        // Pledged 80 %, committed 60 %, disbursed 20 % of the budget.
+        let base = budget / 5;
         for (stage, share, finance_type) in [
             ("PLEDGED", 4, "110"),
             ("COMMITTED", 3, if i % 2 == 0 { "110" } else { "421" }),

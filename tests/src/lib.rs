@@ -1,1 +1,304 @@
-//! placeholder
+//! Test support: spawn the real service on `127.0.0.1:0` with a database of its
+//! own, and talk to it over HTTP as a client would.
+//!
+//! Every test runs once on SQLite and, when `TEST_POSTGRES_URL` is set, once more
+//! on a fresh PostgreSQL database created for it.
+
+use std::path::PathBuf;
+
+use alliance_api::config::{DatabaseConfig, ServeConfig};
+use alliance_api::db::StatementCounter;
+use alliance_api::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// A running service and a client for it.
+pub struct TestApp {
+    /// Which database it runs on, for assertion messages.
+    pub backend: &'static str,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub address: String,
+    /// Statements executed by the service.
+    pub statements: StatementCounter,
+    /// A connection to the service's database, for arranging data.
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+/// The backends this run covers: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<&'static str> {
+    let mut backends = vec!["sqlite"];
+    if std::env::var("TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
+        backends.push("postgres");
+    }
+    backends
+}
+
+/// Spawns one service per backend, each with a new database; `demo` seeds demo data.
+pub async fn spawn_apps(demo: bool) -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for backend in backends() {
+        apps.push(spawn_app(backend, demo).await);
+    }
+    apps
+}
+
+/// Spawns the service on `backend` with a new, empty or demo-seeded database.
+pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let (database_url, cleanup) = match backend {
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!("alliance-test-{unique}.db"));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Cleanup::File(path),
+            )
+        }
+        _ => {
+            let admin_url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
+            let name = format!("alliance_test_{unique}");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("PostgreSQL at TEST_POSTGRES_URL is reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(base, _)| base.to_owned())
+                .expect("TEST_POSTGRES_URL ends in a database name");
+            (
+                format!("{base}/{name}"),
+                Cleanup::Database { admin_url, name },
+            )
+        }
+    };
+    let config = ServeConfig {
+        database: DatabaseConfig {
+            database_url,
+            database_max_connections: 8,
+        },
+        host: "127.0.0.1".parse().expect("loopback"),
+        port: 0,
+        demo_data: Some(demo),
+    };
+    let app = Application::build(&config)
+        .await
+        .expect("the service builds");
+    let address = format!("http://{}", app.local_addr().expect("bound"));
+    let statements = app.statements();
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        backend,
+        address,
+        statements,
+        db,
+        client: reqwest::Client::new(),
+        cleanup,
+    }
+}
+
+impl TestApp {
+    /// POSTs a GraphQL query and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_with(query, variables, &[]).await
+    }
+
+    /// POSTs a GraphQL query with extra headers.
+    pub async fn graphql_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        assert!(
+            response.status().is_success(),
+            "[{}] HTTP {}",
+            self.backend,
+            response.status()
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    /// Like [`graphql`](Self::graphql) but fails the test on any GraphQL error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "[{}] unexpected errors: {body}",
+            self.backend
+        );
+        body["data"].clone()
+    }
+
+    /// GETs a path and returns status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Removes the test's database.
+    pub async fn finish(self) {
+        self.db.close().await.ok();
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// The `shared/standards` folder beside the checkout, when present.
+pub fn standards_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/standards");
+    dir.is_dir().then_some(dir)
+}
+
+/// Inserts `count` published projects in an oblast, each with an owner, two
+/// participants and two funding records, for tests that need many rows.
+pub async fn insert_projects(db: &DatabaseConnection, count: usize, prefix: &str) {
+    use entity::{funding, member, participant, project, territory};
+    use sea_orm::ActiveValue::{NotSet, Set};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+
+    let now = chrono::Utc::now();
+    let oblast = territory::Entity::find()
+        .filter(territory::Column::IsoCode.eq("UA-46"))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("Lviv oblast exists");
+    let mut members = Vec::new();
+    for i in 0..3 {
+        let m = member::ActiveModel {
+            id: NotSet,
+            slug: Set(format!("{prefix}-member-{i}")),
+            name_en: Set(format!("{prefix} member {i}")),
+            name_uk: Set(None),
+            acronym: Set(None),
+            kind: Set("CITY".into()),
+            iati_org_type: Set("11".into()),
+            country: Set(Some("PL".into())),
+            territory_id: Set(None),
+            alliance_role: Set("MEMBER".into()),
+            status: Set("ACTIVE".into()),
+            joined_on: Set(None),
+            website: Set(None),
+            description: Set(None),
+            contact_name: Set(None),
+            contact_email: Set(None),
+            contact_phone: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .expect("insert member");
+        members.push(m.id);
+    }
+    for i in 0..count {
+        let at = now + chrono::Duration::milliseconds(i as i64);
+        let p = project::ActiveModel {
+            id: NotSet,
+            code: Set(format!("{prefix}-{i:05}")),
+            dream_id: Set(None),
+            iati_identifier: Set(None),
+            title_en: Set(format!("{prefix} project {i}")),
+            title_uk: Set(format!("{prefix} проєкт {i}")),
+            description_en: Set("Test".into()),
+            description_uk: Set("Тест".into()),
+            status: Set("implementation".into()),
+            project_type: Set("rehabilitation".into()),
+            purpose: Set("RESTORATION".into()),
+            sector_code: Set("11220".into()),
+            theme: Set("EDUCATION".into()),
+            territory_id: Set(oblast.id),
+            lat_e6: Set(None),
+            lon_e6: Set(None),
+            planned_start: Set(None),
+            planned_end: Set(None),
+            actual_start: Set(None),
+            actual_end: Set(None),
+            budget_minor: Set(Some(100_000)),
+            budget_currency: Set(Some("EUR".into())),
+            principles: Set(",".into()),
+            visibility: Set("PUBLISHED".into()),
+            owner_id: Set(members[i % 3]),
+            version: Set(1),
+            created_at: Set(at),
+            updated_at: Set(at),
+        }
+        .insert(db)
+        .await
+        .expect("insert project");
+        for (j, member_id) in [members[(i + 1) % 3], members[(i + 2) % 3]]
+            .into_iter()
+            .enumerate()
+        {
+            participant::ActiveModel {
+                id: NotSet,
+                project_id: Set(p.id),
+                member_id: Set(member_id),
+                iati_role: Set("4".into()),
+                alliance_role: Set("SUPPORTING_PARTNER".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await
+            .expect("insert participant");
+            funding::ActiveModel {
+                id: NotSet,
+                project_id: Set(p.id),
+                funder_id: Set(member_id),
+                stage: Set(if j == 0 { "PLEDGED" } else { "COMMITTED" }.into()),
+                finance_type: Set("110".into()),
+                amount_minor: Set(1000),
+                currency: Set("EUR".into()),
+                value_date: Set(now.date_naive()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await
+            .expect("insert funding");
+        }
+    }
+}

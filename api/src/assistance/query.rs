@@ -83,6 +83,7 @@ fn id(value: Option<ID>, type_name: &str, argument: &str) -> async_graphql::Resu
 #[derive(Default)]
 pub struct AssistanceQuery;
 
+/// Root fields for technical assistance.
 #[Object]
 impl AssistanceQuery {
     /// Technical assistance offered by members, filtered and ordered.

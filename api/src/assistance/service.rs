@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use entity::{assistance_match, assistance_need, assistance_offer};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 
 use crate::auth::Principal;
 use crate::loader::Table;
 use crate::member::service::{child_list, visible_member};
 use crate::project::service::newest_first;
+use crate::sql;
 
 /// Match statuses everyone may see; proposals and refusals stay between the parties.
 pub const PUBLIC_MATCH_STATUSES: [&str; 3] = ["ACCEPTED", "ACTIVE", "COMPLETED"];
@@ -64,11 +64,19 @@ impl Table for assistance_match::Entity {
         let mut visible =
             Condition::any().add(assistance_match::Column::Status.is_in(PUBLIC_MATCH_STATUSES));
         if let Some(own) = principal.own_member() {
-            visible = visible.add(Expr::cust_with_values(
-                "\"assistance_match\".\"offer_id\" IN (SELECT o.id FROM assistance_offer o WHERE o.member_id = ?) \
-                 OR \"assistance_match\".\"need_id\" IN (SELECT n.id FROM assistance_need n WHERE n.member_id = ?)",
-                [own, own],
-            ));
+            visible = visible
+                .add(sql::in_lookup(
+                    ("assistance_match", "offer_id"),
+                    ("assistance_offer", "id"),
+                    "member_id",
+                    own,
+                ))
+                .add(sql::in_lookup(
+                    ("assistance_match", "need_id"),
+                    ("assistance_need", "id"),
+                    "member_id",
+                    own,
+                ));
         }
         visible
     }

@@ -23,6 +23,7 @@ connection!(
     "assistance offers"
 );
 
+/// Technical assistance offered by a member.
 #[Object]
 impl AssistanceOffer {
     /// Global ID.
@@ -120,6 +121,7 @@ connection!(
     "assistance needs"
 );
 
+/// Technical assistance a Ukrainian member needs.
 #[Object]
 impl AssistanceNeed {
     /// Global ID.
@@ -224,6 +226,7 @@ connection!(
     "assistance matches"
 );
 
+/// A match of an offer with a need.
 #[Object]
 impl AssistanceMatch {
     /// Global ID.
@@ -232,17 +235,19 @@ impl AssistanceMatch {
     }
     /// The offer.
     async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AssistanceOffer>> {
-        Ok(graphql::loaders(ctx)?
-            .one::<assistance_offer::Entity>(self.0.offer_id)
-            .await?
-            .map(AssistanceOffer))
+        Ok(
+            graphql::load::<assistance_offer::Entity>(ctx, self.0.offer_id)
+                .await?
+                .map(AssistanceOffer),
+        )
     }
     /// The need.
     async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AssistanceNeed>> {
-        Ok(graphql::loaders(ctx)?
-            .one::<assistance_need::Entity>(self.0.need_id)
-            .await?
-            .map(AssistanceNeed))
+        Ok(
+            graphql::load::<assistance_need::Entity>(ctx, self.0.need_id)
+                .await?
+                .map(AssistanceNeed),
+        )
     }
     /// Lifecycle status.
     async fn status(&self) -> async_graphql::Result<MatchStatus> {

@@ -49,6 +49,7 @@ fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
 #[derive(Default)]
 pub struct GovernanceQuery;
 
+/// Root fields for governance.
 #[Object]
 impl GovernanceQuery {
     /// Governance responsibilities, filtered and ordered.

@@ -25,6 +25,8 @@ connection!(
     "governance responsibilities"
 );
 
+/// Who does what, at which level of government, in which phase of a project or
+/// of a sector within a territory.
 #[Object]
 impl Responsibility {
     /// Global ID.
@@ -57,8 +59,7 @@ impl Responsibility {
             .iter()
             .filter_map(|n| n.parse().ok())
             .collect();
-        Ok(graphql::loaders(ctx)?
-            .many::<oecd_principle::Entity>(&numbers)
+        Ok(graphql::load_many::<oecd_principle::Entity>(ctx, &numbers)
             .await?
             .into_iter()
             .map(OecdPrinciple)
@@ -88,8 +89,7 @@ impl Responsibility {
         let Some(id) = self.0.territory_id else {
             return Ok(None);
         };
-        Ok(graphql::loaders(ctx)?
-            .one::<territory::Entity>(id)
+        Ok(graphql::load::<territory::Entity>(ctx, id)
             .await?
             .map(Territory))
     }
@@ -120,6 +120,8 @@ impl Responsibility {
 #[derive(Clone)]
 pub struct OecdPrinciple(pub oecd_principle::Model);
 
+/// One of the 12 principles of the OECD Recommendation on Effective Public
+/// Investment Across Levels of Government (2014).
 #[Object]
 impl OecdPrinciple {
     /// Global ID.

@@ -60,6 +60,7 @@ pub struct MemberOrderBy {
 #[derive(Default)]
 pub struct MemberQuery;
 
+/// Root fields for members.
 #[Object]
 impl MemberQuery {
     /// Member organisations and partner institutions, filtered and ordered.

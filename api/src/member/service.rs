@@ -9,7 +9,8 @@ use crate::auth::Principal;
 use crate::error::Result;
 use crate::loader::Table;
 use crate::pagination::{Direction, SortKey, sort_name};
-use crate::territory::service::{escape_like, within};
+use crate::sql;
+use crate::territory::service::within;
 
 /// Membership statuses visible to everyone; applications and rejections are not public.
 pub const PUBLIC_STATUSES: [&str; 3] = ["ACTIVE", "SUSPENDED", "WITHDRAWN"];
@@ -142,28 +143,19 @@ pub fn list(principal: &Principal, filter: &MemberFilter) -> Select<member::Enti
         select = select.filter(within("member", "territory_id", territory));
     }
     if let Some(association) = filter.association_id {
-        select = select.filter(Expr::cust_with_values(
-            "\"member\".\"id\" IN (SELECT a.member_id FROM affiliation a WHERE a.association_id = ?)",
-            [association],
+        select = select.filter(sql::in_lookup(
+            ("member", "id"),
+            ("affiliation", "member_id"),
+            "association_id",
+            association,
         ));
     }
     if let Some(text) = &filter.name_contains {
-        let pattern = format!("%{}%", escape_like(text));
-        select = select.filter(
-            Condition::any()
-                .add(Expr::cust_with_values(
-                    "LOWER(\"member\".\"name_en\") LIKE LOWER(?) ESCAPE '\\'",
-                    [pattern.clone()],
-                ))
-                .add(Expr::cust_with_values(
-                    "LOWER(\"member\".\"acronym\") LIKE LOWER(?) ESCAPE '\\'",
-                    [pattern.clone()],
-                ))
-                .add(Expr::cust_with_values(
-                    "\"member\".\"name_uk\" LIKE ? ESCAPE '\\'",
-                    [pattern],
-                )),
-        );
+        select = select.filter(sql::contains_text(
+            "member",
+            &["name_en", "name_uk", "acronym"],
+            text,
+        ));
     }
     if let Some(since) = filter.updated_since {
         select = select.filter(member::Column::UpdatedAt.gte(since));

@@ -43,6 +43,8 @@ pub struct MemberContact {
     pub phone: Option<String>,
 }
 
+/// An organisation: an Alliance member (EU city or region, Ukrainian hromada or
+/// oblast, association) or a partner institution.
 #[Object]
 impl Member {
     /// Global ID.
@@ -93,8 +95,7 @@ impl Member {
         let Some(id) = self.0.territory_id else {
             return Ok(None);
         };
-        Ok(graphql::loaders(ctx)?
-            .one::<territory::Entity>(id)
+        Ok(graphql::load::<territory::Entity>(ctx, id)
             .await?
             .map(Territory))
     }
@@ -395,6 +396,7 @@ connection!(
     "member identifiers"
 );
 
+/// An external identifier of a member.
 #[Object]
 impl MemberIdentifier {
     /// Global ID.
@@ -426,6 +428,7 @@ connection!(
     "affiliations"
 );
 
+/// A member's affiliation to an association.
 #[Object]
 impl Affiliation {
     /// Global ID.
@@ -448,8 +451,5 @@ impl Affiliation {
 
 /// Loads a member the caller may see, through the request's loader.
 pub async fn load_member(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Member>> {
-    Ok(graphql::loaders(ctx)?
-        .one::<member::Entity>(id)
-        .await?
-        .map(Member))
+    Ok(graphql::load::<member::Entity>(ctx, id).await?.map(Member))
 }

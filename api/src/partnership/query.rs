@@ -39,6 +39,7 @@ pub struct ClusterFilter {
 #[derive(Default)]
 pub struct PartnershipQuery;
 
+/// Root fields for partnerships and clusters.
 #[Object]
 impl PartnershipQuery {
     /// Partnerships between EU and Ukrainian members, filtered and ordered.

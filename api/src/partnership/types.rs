@@ -22,6 +22,7 @@ connection!(
     "partnerships"
 );
 
+/// A partnership between an EU member and a Ukrainian member.
 #[Object]
 impl Partnership {
     /// Global ID.
@@ -57,8 +58,7 @@ impl Partnership {
         let Some(id) = self.0.cluster_id else {
             return Ok(None);
         };
-        Ok(graphql::loaders(ctx)?
-            .one::<cluster::Entity>(id)
+        Ok(graphql::load::<cluster::Entity>(ctx, id)
             .await?
             .map(Cluster))
     }
@@ -82,6 +82,7 @@ pub struct Cluster(pub cluster::Model);
 
 connection!(ClusterConnection, ClusterEdge, Cluster, "clusters");
 
+/// A cluster: several EU members in partnership around one Ukrainian community.
 #[Object]
 impl Cluster {
     /// Global ID.

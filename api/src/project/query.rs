@@ -91,6 +91,7 @@ fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
 #[derive(Default)]
 pub struct ProjectQuery;
 
+/// Root fields for projects.
 #[Object]
 impl ProjectQuery {
     /// Reconstruction projects, filtered and ordered.

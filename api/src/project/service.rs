@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::loader::Table;
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Direction, SortKey, sort_name};
-use crate::territory::service::{escape_like, within};
+use crate::sql;
+use crate::territory::service::within;
 
 /// Visibilities everyone may see.
 pub const PUBLIC_VISIBILITIES: [&str; 2] = ["PUBLISHED", "ARCHIVED"];
@@ -186,33 +187,30 @@ pub fn list(principal: &Principal, filter: &ProjectFilter) -> Select<project::En
         select = select.filter(project::Column::OwnerId.eq(owner));
     }
     if let Some(member) = filter.participant_id {
-        select = select.filter(Expr::cust_with_values(
-            "\"project\".\"id\" IN (SELECT pa.project_id FROM participant pa WHERE pa.member_id = ?)",
-            [member],
+        select = select.filter(sql::in_lookup(
+            ("project", "id"),
+            ("participant", "project_id"),
+            "member_id",
+            member,
         ));
     }
     if let Some(funder) = filter.funder_id {
-        select = select.filter(Expr::cust_with_values(
-            "\"project\".\"id\" IN (SELECT f.project_id FROM funding f WHERE f.funder_id = ?)",
-            [funder],
+        select = select.filter(sql::in_lookup(
+            ("project", "id"),
+            ("funding", "project_id"),
+            "funder_id",
+            funder,
         ));
     }
     if let Some(dream_id) = &filter.dream_id {
         select = select.filter(project::Column::DreamId.eq(dream_id.as_str()));
     }
     if let Some(text) = &filter.title_contains {
-        let pattern = format!("%{}%", escape_like(text));
-        select = select.filter(
-            Condition::any()
-                .add(Expr::cust_with_values(
-                    "LOWER(\"project\".\"title_en\") LIKE LOWER(?) ESCAPE '\\'",
-                    [pattern.clone()],
-                ))
-                .add(Expr::cust_with_values(
-                    "\"project\".\"title_uk\" LIKE ? ESCAPE '\\'",
-                    [pattern],
-                )),
-        );
+        select = select.filter(sql::contains_text(
+            "project",
+            &["title_en", "title_uk"],
+            text,
+        ));
     }
     if let Some(since) = filter.updated_since {
         select = select.filter(project::Column::UpdatedAt.gte(since));

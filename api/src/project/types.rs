@@ -27,6 +27,7 @@ pub struct Project(pub project::Model);
 
 connection!(ProjectConnection, ProjectEdge, Project, "projects");
 
+/// A reconstruction project.
 #[Object]
 impl Project {
     /// Global ID.
@@ -109,8 +110,7 @@ impl Project {
     }
     /// Where the project takes place.
     async fn territory(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
-        Ok(graphql::loaders(ctx)?
-            .one::<territory::Entity>(self.0.territory_id)
+        Ok(graphql::load::<territory::Entity>(ctx, self.0.territory_id)
             .await?
             .map(Territory))
     }
@@ -305,8 +305,7 @@ impl Project {
 
 /// Loads a project the caller may see, through the request's loader.
 pub async fn load_project(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Project>> {
-    Ok(graphql::loaders(ctx)?
-        .one::<project::Entity>(id)
+    Ok(graphql::load::<project::Entity>(ctx, id)
         .await?
         .map(Project))
 }
@@ -322,6 +321,7 @@ connection!(
     "project participants"
 );
 
+/// A member's participation in a project.
 #[Object]
 impl Participant {
     /// Global ID.
@@ -352,6 +352,7 @@ pub struct Funding(pub funding::Model);
 
 connection!(FundingConnection, FundingEdge, Funding, "funding records");
 
+/// A pledge, commitment or disbursement for a project.
 #[Object]
 impl Funding {
     /// Global ID.
@@ -394,6 +395,7 @@ pub struct Indicator(pub indicator::Model);
 
 connection!(IndicatorConnection, IndicatorEdge, Indicator, "indicators");
 
+/// A result indicator with baseline, target and actual values (decimal strings).
 #[Object]
 impl Indicator {
     /// Global ID.
@@ -460,6 +462,7 @@ connection!(
     "document links"
 );
 
+/// A link to a document about a project.
 #[Object]
 impl DocumentLink {
     /// Global ID.

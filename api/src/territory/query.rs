@@ -59,6 +59,7 @@ pub struct TerritoryOrderBy {
 #[derive(Default)]
 pub struct TerritoryQuery;
 
+/// Root fields for territories.
 #[Object]
 impl TerritoryQuery {
     /// Territorial units, filtered and ordered.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{member, project, territory};
-use sea_orm::sea_query::{Alias, Expr, JoinType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Select,
 };
@@ -12,6 +12,7 @@ use crate::auth::Principal;
 use crate::error::Result;
 use crate::loader::{Children, Table};
 use crate::pagination::{Direction, Parent, SortKey, sort_name};
+use crate::sql;
 
 impl Table for territory::Entity {
     fn id_column() -> territory::Column {
@@ -24,13 +25,19 @@ impl Table for territory::Entity {
 }
 
 /// The condition "`table.column` is the id of territory `id` or one of its descendants".
-pub fn within(table: &str, column: &str, id: i64) -> Condition {
-    Condition::all().add(Expr::cust_with_values(
-        format!(
-            "\"{table}\".\"{column}\" IN (SELECT d.id FROM territory d JOIN territory a ON d.path LIKE (a.path || '%') WHERE a.id = ?)"
-        ),
-        [id],
-    ))
+pub fn within(table: &'static str, column: &'static str, id: i64) -> Condition {
+    let descendants = Query::select()
+        .column((Alias::new("d"), Alias::new("id")))
+        .from_as(territory::Entity, Alias::new("d"))
+        .join_as(
+            JoinType::InnerJoin,
+            territory::Entity,
+            Alias::new("a"),
+            Expr::cust("\"d\".\"path\" LIKE (\"a\".\"path\" || '%')"),
+        )
+        .and_where(Expr::col((Alias::new("a"), Alias::new("id"))).eq(id))
+        .to_owned();
+    sql::in_select(table, column, descendants)
 }
 
 /// Filter of the territory list.
@@ -106,35 +113,16 @@ pub fn list(principal: &Principal, filter: &TerritoryFilter) -> Select<territory
         select = select.filter(territory::Column::Occupation.eq(occupation.as_str()));
     }
     if let Some(text) = &filter.name_contains {
-        let pattern = format!("%{}%", escape_like(text));
-        select = select.filter(
-            Condition::any()
-                .add(Expr::cust_with_values(
-                    "LOWER(\"territory\".\"name_en\") LIKE LOWER(?) ESCAPE '\\'",
-                    [pattern.clone()],
-                ))
-                .add(Expr::cust_with_values(
-                    "\"territory\".\"name_uk\" LIKE ? ESCAPE '\\'",
-                    [pattern],
-                )),
-        );
+        select = select.filter(sql::contains_text(
+            "territory",
+            &["name_en", "name_uk"],
+            text,
+        ));
     }
     if let Some(since) = filter.updated_since {
         select = select.filter(territory::Column::UpdatedAt.gte(since));
     }
     select
-}
-
-/// Escapes `%`, `_` and `\` so that user text matches literally in `LIKE … ESCAPE '\'`.
-pub fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A territory by scheme and code, or by ISO 3166-2 code.

@@ -23,6 +23,7 @@ connection!(
     "territorial units"
 );
 
+/// A territorial unit: a Ukrainian oblast, raion, hromada or settlement, or an EU region.
 #[Object]
 impl Territory {
     /// Global ID.
@@ -77,8 +78,7 @@ impl Territory {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(graphql::loaders(ctx)?
-            .one::<territory::Entity>(parent)
+        Ok(graphql::load::<territory::Entity>(ctx, parent)
             .await?
             .map(Territory))
     }
