@@ -72,7 +72,12 @@ impl Cli {
     }
 }
 
+/// `serve` with its settings from the environment, for a bare `alliance`.
 fn default_command() -> Command {
-    let Cli { command, .. } = Cli::parse_from(["alliance", "serve"]);
-    command.unwrap_or(Command::Schema)
+    #[derive(Parser)]
+    struct ServeOnly {
+        #[command(flatten)]
+        config: ServeConfig,
+    }
+    Command::Serve(ServeOnly::parse_from(["alliance"]).config)
 }

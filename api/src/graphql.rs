@@ -149,3 +149,50 @@ impl GeoPoint {
         })
     }
 }
+
+/// The shape of a code a filter takes as text.
+#[derive(Clone, Copy, Debug)]
+pub enum CodeShape {
+    /// ISO 3166-1 alpha-2 country code: two upper-case letters.
+    Country,
+    /// OECD DAC 5-digit purpose code.
+    DacPurpose,
+    /// ISO 639-1 language code: two lower-case letters.
+    Language,
+}
+
+impl CodeShape {
+    fn fits(self, code: &str) -> bool {
+        match self {
+            Self::Country => code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()),
+            Self::DacPurpose => code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
+            Self::Language => code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Country => "an ISO 3166-1 alpha-2 country code such as `PL`",
+            Self::DacPurpose => "an OECD DAC 5-digit purpose code such as `12230`",
+            Self::Language => "an ISO 639-1 language code such as `uk`",
+        }
+    }
+}
+
+/// Checks that every code given for `argument` has the expected shape.
+pub fn check_codes<'a>(
+    codes: impl IntoIterator<Item = &'a String>,
+    shape: CodeShape,
+    argument: &str,
+) -> Result<()> {
+    for code in codes {
+        if !shape.fits(code) {
+            let shown: String = code.chars().take(40).collect();
+            return Err(AppError::bad_input(
+                argument,
+                format!("`{argument}` must hold {}, got {shown:?}", shape.describe()),
+            ));
+        }
+    }
+    Ok(())
+}

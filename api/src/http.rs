@@ -86,7 +86,35 @@ async fn graphql(
         .data(Loaders::new(state.db.clone(), principal.clone()))
         .data(principal)
         .data(lang);
-    state.schema.execute(request).await.into()
+    let mut response = state.schema.execute(request).await;
+    classify_errors(&mut response.errors);
+    response.into()
+}
+
+/// Gives every error a code. Resolver errors carry theirs already (see
+/// `AppError`); the rest come from the GraphQL engine: argument and variable
+/// values that do not fit their type are `BAD_USER_INPUT`, everything else
+/// (syntax, unknown fields, limits) is `GRAPHQL_VALIDATION_FAILED`.
+fn classify_errors(errors: &mut [async_graphql::ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let message = error.message.as_str();
+        let bad_value = message.starts_with("Invalid value for argument")
+            || message.starts_with("Failed to parse")
+            || message.starts_with("Invalid value for variable")
+            || message.contains("is not a valid");
+        extensions.set(
+            "code",
+            if bad_value {
+                "BAD_USER_INPUT"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            },
+        );
+    }
 }
 
 /// The GraphiQL explorer.

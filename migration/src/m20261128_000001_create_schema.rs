@@ -72,6 +72,7 @@ fn tables() -> Vec<(
                 &["level"],
                 &["name_en"],
                 &["iso_code"],
+                &["occupation"],
             ],
         ),
         (
@@ -267,6 +268,7 @@ fn tables() -> Vec<(
                 &["project_id"],
                 &["status"],
                 &["urgency"],
+                &["modality"],
                 &["title"],
             ],
         ),
@@ -294,7 +296,7 @@ fn tables() -> Vec<(
                 .col(integer(c("version")))
                 .foreign_key(&mut fk("cluster", "focus_member_id", "member"))
                 .to_owned(),
-            vec![&["focus_member_id"], &["name"]],
+            vec![&["focus_member_id"]],
         ),
         (
             "partnership",
@@ -354,6 +356,7 @@ fn tables() -> Vec<(
                 &["project_id"],
                 &["territory_id", "theme"],
                 &["function"],
+                &["phase"],
                 &["level"],
                 &["raci"],
             ],

@@ -444,6 +444,18 @@ async fn bad_arguments_get_bad_user_input_naming_the_argument_and_leak_nothing()
                 r#"{ territory(code: "UA-63") { children(first: 500) { nodes { id } } } }"#,
                 "first",
             ),
+            (
+                r#"{ members(filter: {countries: ["Poland"]}) { nodes { slug } } }"#,
+                "filter.countries",
+            ),
+            (
+                r#"{ projects(filter: {sectorCodes: ["1' OR '1'='1"]}) { nodes { code } } }"#,
+                "filter.sectorCodes",
+            ),
+            (
+                r#"{ assistanceOffers(filter: {language: "ukrainian"}) { nodes { id } } }"#,
+                "filter.language",
+            ),
         ];
         for (query, argument) in cases {
             let body = app.graphql(query, json!({})).await;
@@ -470,6 +482,38 @@ async fn bad_arguments_get_bad_user_input_naming_the_argument_and_leak_nothing()
                 );
             }
         }
+        // Values the engine rejects before any resolver runs are BAD_USER_INPUT too, naming the argument.
+        for (query, variables, named) in [
+            (
+                "{ projects(filter: {statuses: [UNDERWAY]}) { nodes { code } } }",
+                json!({}),
+                "filter",
+            ),
+            (
+                "query($s: DateTime!) { projects(filter: {updatedSince: $s}) { nodes { code } } }",
+                json!({ "s": "yesterday" }),
+                "ProjectFilter",
+            ),
+        ] {
+            let body = app.graphql(query, variables).await;
+            let error = &body["errors"][0];
+            assert_eq!(
+                error["extensions"]["code"], "BAD_USER_INPUT",
+                "[{}] {query}: {body}",
+                app.backend
+            );
+            assert!(
+                error["message"].as_str().is_some_and(|m| m.contains(named)),
+                "{body}"
+            );
+        }
+        let body = app
+            .graphql("{ projects { nodes { nosuchfield } } }", json!({}))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{body}"
+        );
         // A cursor of another ordering is refused, not misapplied.
         let data = app
             .data(

@@ -79,6 +79,20 @@ fn id(value: Option<ID>, type_name: &str, argument: &str) -> async_graphql::Resu
         .transpose()?)
 }
 
+fn check_assistance_filter(filter: &AssistanceFilter) -> async_graphql::Result<()> {
+    graphql::check_codes(
+        &filter.theme,
+        graphql::CodeShape::DacPurpose,
+        "filter.theme",
+    )?;
+    graphql::check_codes(
+        &filter.language,
+        graphql::CodeShape::Language,
+        "filter.language",
+    )?;
+    Ok(())
+}
+
 /// Root fields for technical assistance.
 #[derive(Default)]
 pub struct AssistanceQuery;
@@ -113,6 +127,7 @@ impl AssistanceQuery {
             project_id: None,
             updated_since: filter.updated_since,
         };
+        check_assistance_filter(&filter)?;
         use assistance_offer::Column as C;
         let key = order_by
             .unwrap_or_default()
@@ -161,6 +176,7 @@ impl AssistanceQuery {
             project_id: id(filter.project_id, "Project", "filter.projectId")?,
             updated_since: filter.updated_since,
         };
+        check_assistance_filter(&filter)?;
         use assistance_need::Column as C;
         let key = order_by
             .unwrap_or_default()

@@ -119,6 +119,11 @@ impl MemberQuery {
             name_contains: filter.name_contains,
             updated_since: filter.updated_since,
         };
+        graphql::check_codes(
+            &filter.countries,
+            graphql::CodeShape::Country,
+            "filter.countries",
+        )?;
         let order = match order_by.field {
             MemberOrderField::Name => MemberOrder::Name,
             MemberOrderField::Slug => MemberOrder::Slug,

@@ -135,6 +135,11 @@ impl ProjectQuery {
             title_contains: filter.title_contains,
             updated_since: filter.updated_since,
         };
+        graphql::check_codes(
+            &filter.sector_codes,
+            graphql::CodeShape::DacPurpose,
+            "filter.sectorCodes",
+        )?;
         let order = match order_by.field {
             ProjectOrderField::CreatedAt => ProjectOrder::CreatedAt,
             ProjectOrderField::UpdatedAt => ProjectOrder::UpdatedAt,
