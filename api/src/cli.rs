@@ -1,11 +1,12 @@
 //! The command line: `alliance serve | migrate | seed | schema`.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::config::{DatabaseConfig, LogFormat, ServeConfig};
-use crate::error::Result;
+use crate::auth::{self, Claims, Role};
+use crate::config::{AuthConfig, DatabaseConfig, LogFormat, ServeConfig};
+use crate::error::{AppError, Result};
 use crate::startup::Application;
-use crate::{db, schema, seed};
+use crate::{db, member, schema, seed};
 
 /// The Alliance reconstruction API: members, reconstruction projects and their
 /// funding, technical assistance and multilevel governance, over GraphQL.
@@ -31,6 +32,31 @@ pub enum Command {
     Seed(DatabaseConfig),
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Mint a development token signed with the configured HS256 secret.
+    Token(TokenArgs),
+}
+
+/// Arguments of `alliance token`.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// Database settings (to find the generated secret and check the member).
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Token settings.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+    /// Role to grant.
+    #[arg(long, value_enum)]
+    pub role: Role,
+    /// Slug of the member organisation an editor acts for (required for editors).
+    #[arg(long)]
+    pub member: Option<String>,
+    /// Lifetime, e.g. `15m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = auth::parse_ttl)]
+    pub ttl: u64,
+    /// Subject (`sub` claim).
+    #[arg(long, default_value = "developer")]
+    pub subject: String,
 }
 
 impl Cli {
@@ -68,8 +94,46 @@ impl Cli {
                 print!("{}", schema::sdl());
                 Ok(())
             }
+            Command::Token(args) => {
+                println!("{}", mint_token(args).await?);
+                Ok(())
+            }
         }
     }
+}
+
+async fn mint_token(args: TokenArgs) -> Result<String> {
+    if args.role == Role::Editor && args.member.is_none() {
+        return Err(AppError::bad_input(
+            "member",
+            "an editor token needs --member <slug>",
+        ));
+    }
+    let secret = auth::resolve_secret(&args.auth, &args.database)?
+        .ok_or_else(|| AppError::bad_input("JWT_SECRET", "no HS256 secret: set JWT_SECRET"))?;
+    if let Some(slug) = &args.member {
+        let (conn, _) = db::connect(&args.database).await?;
+        db::migrate(&conn).await?;
+        if member::service::id_by_slug(&conn, slug).await?.is_none() {
+            return Err(AppError::bad_input(
+                "member",
+                format!("no member with slug {slug:?}"),
+            ));
+        }
+    }
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    auth::mint(
+        &secret,
+        &Claims {
+            sub: args.subject,
+            exp: now + args.ttl,
+            iat: Some(now),
+            iss: args.auth.jwt_issuer,
+            aud: args.auth.jwt_audience,
+            role: args.role,
+            member: args.member,
+        },
+    )
 }
 
 /// `serve` with its settings from the environment, for a bare `alliance`.

@@ -54,12 +54,46 @@ impl DatabaseConfig {
     }
 }
 
+/// Token verification settings.
+#[derive(Clone, Args)]
+pub struct AuthConfig {
+    /// HS256 signing secret (at least 32 characters). When unset on the embedded
+    /// SQLite default, one is generated on first start and kept beside the
+    /// database file as `<file>.jwt-secret`.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// JWKS file with the RS256 or Ed25519 public keys of an identity provider, chosen by `kid`.
+    #[arg(long, env = "JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<std::path::PathBuf>,
+    /// Required `iss` claim.
+    #[arg(long, env = "JWT_ISSUER", default_value = "alliance")]
+    pub jwt_issuer: String,
+    /// Required `aud` claim.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "alliance-api")]
+    pub jwt_audience: String,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("jwt_jwks_file", &self.jwt_jwks_file)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .finish()
+    }
+}
+
 /// Settings of `alliance serve`.
 #[derive(Clone, Debug, Args)]
 pub struct ServeConfig {
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseConfig,
+    /// Token settings.
+    #[command(flatten)]
+    pub auth: AuthConfig,
     /// Address to bind.
     #[arg(long, env = "HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,

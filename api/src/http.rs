@@ -6,8 +6,10 @@ use std::time::Duration;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
@@ -18,10 +20,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role, Verifier};
 use crate::db;
+use crate::error::AppError;
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
+use crate::member;
 use crate::schema::AppSchema;
 
 /// The largest request body accepted.
@@ -38,6 +42,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The GraphQL schema.
     pub schema: AppSchema,
+    /// Bearer token verification.
+    pub verifier: Arc<Verifier>,
 }
 
 /// The router with its middleware.
@@ -74,8 +80,11 @@ async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
-    let principal = Principal::Anonymous;
+) -> Response {
+    let principal = match authenticate(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(error) => return error_response(&error),
+    };
     let lang = PreferredLang::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -88,7 +97,61 @@ async fn graphql(
         .data(lang);
     let mut response = state.schema.execute(request).await;
     classify_errors(&mut response.errors);
-    response.into()
+    GraphQLResponse::from(response).into_response()
+}
+
+/// The caller of a request: anonymous without an `Authorization` header, else
+/// the verified bearer token's subject. A header that is present but not a
+/// valid token is refused, never treated as anonymous.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Principal::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
+        .ok_or(AppError::Unauthenticated)?;
+    let claims = state.verifier.verify(token.trim())?;
+    let member_id = match &claims.member {
+        Some(slug) => Some(
+            member::service::id_by_slug(&state.db, slug)
+                .await?
+                .ok_or(AppError::Unauthenticated)?,
+        ),
+        None => None,
+    };
+    if claims.role == Role::Editor && member_id.is_none() {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(Principal::User {
+        subject: claims.sub,
+        role: claims.role,
+        member_id,
+    })
+}
+
+/// A GraphQL error response for a request refused before execution.
+fn error_response(error: &AppError) -> Response {
+    let status = match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let body = Json(json!({
+        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
+    }));
+    let mut response = (status, body).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
 }
 
 /// Gives every error a code. Resolver errors carry theirs already (see

@@ -165,7 +165,11 @@ impl PageArgs {
             }
             (Some(first), None) => (size("first", first)?, false),
             (None, Some(last)) => (size("last", last)?, true),
-            (None, None) => (DEFAULT_PAGE_SIZE as u64, false),
+            // `before` alone means "the rows just before", as clients expect.
+            (None, None) => (
+                DEFAULT_PAGE_SIZE as u64,
+                self.before.is_some() && self.after.is_none(),
+            ),
         };
         let cursor = |name: &str, text: &Option<String>| -> Result<Option<Cursor>> {
             let Some(text) = text else { return Ok(None) };
@@ -236,12 +240,36 @@ fn keyset_condition<E: EntityTrait>(key: &SortKey<E>, cursor: &Cursor, after: bo
         .add(Condition::all().add(key.column.eq(value)).add(beyond_id))
 }
 
+/// Whether a cursor value fits the sort column: a tampered cursor must not
+/// compare a timestamp column with text.
+fn fits<E: EntityTrait>(key: &SortKey<E>, value: &SortValue) -> bool {
+    use sea_orm::sea_query::ColumnType as T;
+    let column_type = key.column.def().get_column_type().clone();
+    matches!(
+        (column_type, value),
+        (T::BigInteger | T::Integer, SortValue::Int(_))
+            | (T::String(_) | T::Text, SortValue::Text(_))
+            | (T::TimestampWithTimeZone | T::Timestamp, SortValue::Time(_))
+            | (T::Date, SortValue::Date(_))
+    )
+}
+
 /// Applies the cursors of `page` and returns the order to query in.
 fn apply_page<E: EntityTrait>(
     select: Select<E>,
     key: &SortKey<E>,
     page: &Page,
-) -> (Select<E>, Order) {
+) -> Result<(Select<E>, Order)> {
+    for (argument, cursor) in [("after", &page.after), ("before", &page.before)] {
+        if let Some(cursor) = cursor
+            && !fits(key, &cursor.value)
+        {
+            return Err(AppError::bad_input(
+                argument,
+                format!("`{argument}` is not a valid cursor"),
+            ));
+        }
+    }
     let mut select = select;
     if let Some(after) = &page.after {
         select = select.filter(keyset_condition(key, after, true));
@@ -250,7 +278,7 @@ fn apply_page<E: EntityTrait>(
         select = select.filter(keyset_condition(key, before, false));
     }
     let ascending = (key.direction == Direction::Asc) != page.backward;
-    (select, if ascending { Order::Asc } else { Order::Desc })
+    Ok((select, if ascending { Order::Asc } else { Order::Desc }))
 }
 
 fn cursor_of<E: EntityTrait>(key: &SortKey<E>, model: &E::Model) -> Result<Cursor>
@@ -316,7 +344,7 @@ where
     if page.limit == 0 {
         return Ok(PageOf::default());
     }
-    let (select, order) = apply_page(select, key, page);
+    let (select, order) = apply_page(select, key, page)?;
     let models = select
         .order_by(key.column, order.clone())
         .order_by(key.id, order)
@@ -358,7 +386,7 @@ where
     if page.limit == 0 || parents.is_empty() {
         return Ok(pages);
     }
-    let (select, order) = apply_page(select, key, page);
+    let (select, order) = apply_page(select, key, page)?;
     let mut inner: SelectStatement = select
         .filter(Expr::col(parent.column_ref()).is_in(parents.iter().copied()))
         .into_query();

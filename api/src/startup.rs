@@ -2,10 +2,12 @@
 //! migrates, seeds when asked, binds; `run_until_stopped` serves until a signal.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::Verifier;
 use crate::config::ServeConfig;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, Result};
@@ -37,9 +39,11 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| AppError::internal(format!("cannot bind {address}: {e}")))?;
+        let verifier = Verifier::from_config(&config.auth, &config.database)?;
         let router = http::router(AppState {
             db: db.clone(),
             schema: build_schema(),
+            verifier: Arc::new(verifier),
         });
         Ok(Self {
             listener,

@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use alliance_api::config::{DatabaseConfig, ServeConfig};
+use alliance_api::auth::{Claims, Role};
+use alliance_api::config::{AuthConfig, DatabaseConfig, ServeConfig};
 use alliance_api::db::StatementCounter;
 use alliance_api::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -29,6 +30,20 @@ pub struct TestApp {
 enum Cleanup {
     File(PathBuf),
     Database { admin_url: String, name: String },
+}
+
+/// The HS256 secret of test services.
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+/// Issuer and audience test services require.
+pub const ISSUER: &str = "alliance";
+/// Audience test services require.
+pub const AUDIENCE: &str = "alliance-api";
+
+/// A test fixture file.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// The backends this run covers: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set.
@@ -86,6 +101,12 @@ pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
             database_url,
             database_max_connections: 8,
         },
+        auth: AuthConfig {
+            jwt_secret: Some(TEST_SECRET.to_owned()),
+            jwt_jwks_file: Some(fixture("test-jwks.json")),
+            jwt_issuer: ISSUER.to_owned(),
+            jwt_audience: AUDIENCE.to_owned(),
+        },
         host: "127.0.0.1".parse().expect("loopback"),
         port: 0,
         demo_data: Some(demo),
@@ -135,6 +156,43 @@ impl TestApp {
             response.status()
         );
         response.json().await.expect("JSON body")
+    }
+
+    /// A valid HS256 token for `role`, acting for member `member` (a slug).
+    pub fn token(&self, role: Role, member: Option<&str>) -> String {
+        let now = chrono::Utc::now().timestamp() as u64;
+        alliance_api::auth::mint(
+            TEST_SECRET,
+            &Claims {
+                sub: format!("test-{role:?}").to_lowercase(),
+                exp: now + 600,
+                iat: Some(now),
+                iss: ISSUER.to_owned(),
+                aud: AUDIENCE.to_owned(),
+                role,
+                member: member.map(str::to_owned),
+            },
+        )
+        .expect("mint")
+    }
+
+    /// POSTs a GraphQL query with a bearer token; returns HTTP status and body.
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Like [`graphql`](Self::graphql) but fails the test on any GraphQL error.

@@ -1,5 +1,6 @@
 //! The read API as a client sees it, on every configured database.
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 use tests::{insert_projects, spawn_app, spawn_apps, standards_dir};
 
@@ -233,15 +234,13 @@ async fn keyset_cursors_walk_every_project_once_forwards_and_backwards() {
             }
             after = page["pageInfo"]["endCursor"].clone();
         }
-        let mut expected: Vec<String> = (0..45).map(|i| format!("walk-{i:05}")).collect();
-        expected.sort_by_key(|c| std::cmp::Reverse(c.replace("walk-", "walk project ")));
-        let mut titles_sorted = expected.clone();
-        titles_sorted.dedup();
-        assert_eq!(seen.len(), 45, "[{backend}] every row once");
-        let mut unique = seen.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), 45, "[{backend}] no row twice");
+        // Titles are "walk project {i}", ordered as text, descending.
+        let mut expected: Vec<(String, String)> = (0..45)
+            .map(|i| (format!("walk project {i}"), format!("walk-{i:05}")))
+            .collect();
+        expected.sort_by(|a, b| b.0.cmp(&a.0));
+        let expected: Vec<String> = expected.into_iter().map(|(_, code)| code).collect();
+        assert_eq!(seen, expected, "[{backend}] every row once, in title order");
 
         // Backwards from the end reproduces the last page.
         let data = app.data(query, json!({ "last": 5 })).await;
@@ -524,6 +523,20 @@ async fn bad_arguments_get_bad_user_input_naming_the_argument_and_leak_nothing()
         let cursor = data["projects"]["pageInfo"]["endCursor"].clone();
         let body = app.graphql("query($c: String) { projects(after: $c, orderBy: {field: CODE}) { nodes { code } } }", json!({ "c": cursor })).await;
         assert_eq!(body["errors"][0]["extensions"]["argument"], "after");
+        // A cursor whose value does not fit the sort column is refused, not compared.
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"key":"CREATED_AT:DESC","value":{"t":"Text","v":"x"},"id":1}"#);
+        let body = app
+            .graphql(
+                "query($c: String) { projects(after: $c) { nodes { code } } }",
+                json!({ "c": forged }),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "[{}] {body}",
+            app.backend
+        );
         // An unknown but well-formed id is simply null.
         let unknown = alliance_api::ids::encode("Project", 999_999);
         let data = app
@@ -590,6 +603,56 @@ async fn health_and_readiness_endpoints_answer() {
         let (status, page) = app.get("/graphql").await;
         assert_eq!(status, 200);
         assert!(page.contains("graphiql"), "GraphiQL served");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_public_match_stays_hidden_while_its_offer_is_a_draft() {
+    use sea_orm::ConnectionTrait;
+    for app in spawn_apps(true).await {
+        let query = "{ assistanceMatches { totalCount nodes { status offer { title } } } }";
+        let before = app.data(query, json!({})).await;
+        assert_eq!(
+            before["assistanceMatches"]["totalCount"], 1,
+            "[{}] the active demo match: {before}",
+            app.backend
+        );
+        app.db
+            .execute_unprepared("UPDATE assistance_offer SET status = 'DRAFT' WHERE id IN (SELECT offer_id FROM assistance_match WHERE status = 'ACTIVE')")
+            .await
+            .expect("update");
+        let after = app.data(query, json!({})).await;
+        assert_eq!(
+            after["assistanceMatches"]["totalCount"], 0,
+            "[{}] {after}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn before_alone_returns_the_rows_just_before_the_cursor() {
+    for backend in tests::backends() {
+        let app = spawn_app(backend, false).await;
+        insert_projects(&app.db, 30, "back").await;
+        let query = "query($b: String) { projects(before: $b, orderBy: {field: CODE}) { nodes { code } pageInfo { startCursor } } }";
+        let all = app.data("{ projects(first: 30, orderBy: {field: CODE}) { edges { cursor node { code } } } }", json!({})).await;
+        let edges = all["projects"]["edges"].as_array().expect("edges");
+        let cursor = edges[25]["cursor"].clone();
+        let data = app.data(query, json!({ "b": cursor })).await;
+        let codes: Vec<&str> = data["projects"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter_map(|n| n["code"].as_str())
+            .collect();
+        let expected: Vec<&str> = edges[5..25]
+            .iter()
+            .filter_map(|e| e["node"]["code"].as_str())
+            .collect();
+        assert_eq!(codes, expected, "[{backend}]");
         app.finish().await;
     }
 }

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use entity::{assistance_match, assistance_need, assistance_offer};
-use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use crate::auth::Principal;
 use crate::loader::Table;
 use crate::member::service::{child_list, visible_member};
-use crate::project::service::newest_first;
+use crate::project::service::{newest_first, visible_project};
 use crate::sql;
 
 /// Match statuses everyone may see; proposals and refusals stay between the parties.
@@ -44,7 +45,12 @@ impl Table for assistance_need::Entity {
         let mut visible = Condition::any().add(
             Condition::all()
                 .add(assistance_need::Column::Status.ne("DRAFT"))
-                .add(visible_member("assistance_need", "member_id", principal)),
+                .add(visible_member("assistance_need", "member_id", principal))
+                .add(
+                    Condition::any()
+                        .add(assistance_need::Column::ProjectId.is_null())
+                        .add(visible_project("assistance_need", "project_id", principal)),
+                ),
         );
         if let Some(own) = principal.own_member() {
             visible = visible.add(assistance_need::Column::MemberId.eq(own));
@@ -57,12 +63,25 @@ impl Table for assistance_match::Entity {
     fn id_column() -> assistance_match::Column {
         assistance_match::Column::Id
     }
+    /// Accepted, active and completed matches are public when both their offer
+    /// and their need are.
     fn visible(principal: &Principal) -> Condition {
         if principal.sees_everything() {
             return Condition::all();
         }
-        let mut visible =
-            Condition::any().add(assistance_match::Column::Status.is_in(PUBLIC_MATCH_STATUSES));
+        let offers: SelectStatement = assistance_offer::Entity::find_visible(principal)
+            .select_only()
+            .column(assistance_offer::Column::Id)
+            .into_query();
+        let needs: SelectStatement = assistance_need::Entity::find_visible(principal)
+            .select_only()
+            .column(assistance_need::Column::Id)
+            .into_query();
+        let public = Condition::all()
+            .add(assistance_match::Column::Status.is_in(PUBLIC_MATCH_STATUSES))
+            .add(sql::in_select("assistance_match", "offer_id", offers))
+            .add(sql::in_select("assistance_match", "need_id", needs));
+        let mut visible = Condition::any().add(public);
         if let Some(own) = principal.own_member() {
             visible = visible
                 .add(sql::in_lookup(

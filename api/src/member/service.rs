@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use entity::{affiliation, member, member_identifier};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Select,
+};
 
 use crate::auth::Principal;
 use crate::error::Result;
@@ -143,12 +146,12 @@ pub fn list(principal: &Principal, filter: &MemberFilter) -> Select<member::Enti
         select = select.filter(within("member", "territory_id", territory));
     }
     if let Some(association) = filter.association_id {
-        select = select.filter(sql::in_lookup(
-            ("member", "id"),
-            ("affiliation", "member_id"),
-            "association_id",
-            association,
-        ));
+        let members = affiliation::Entity::find_visible(principal)
+            .filter(affiliation::Column::AssociationId.eq(association))
+            .select_only()
+            .column(affiliation::Column::MemberId)
+            .into_query();
+        select = select.filter(sql::in_select("member", "id", members));
     }
     if let Some(text) = &filter.name_contains {
         select = select.filter(sql::contains_text(
@@ -161,6 +164,15 @@ pub fn list(principal: &Principal, filter: &MemberFilter) -> Select<member::Enti
         select = select.filter(member::Column::UpdatedAt.gte(since));
     }
     select
+}
+
+/// The id of the member with `slug`, whatever its status (for resolving tokens).
+pub async fn id_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i64>> {
+    Ok(member::Entity::find()
+        .filter(member::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(|m| m.id))
 }
 
 /// A visible member by slug.

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use entity::{document_link, funding, indicator, participant, project};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+};
 
 use crate::auth::Principal;
 use crate::error::Result;
@@ -187,20 +189,20 @@ pub fn list(principal: &Principal, filter: &ProjectFilter) -> Select<project::En
         select = select.filter(project::Column::OwnerId.eq(owner));
     }
     if let Some(member) = filter.participant_id {
-        select = select.filter(sql::in_lookup(
-            ("project", "id"),
-            ("participant", "project_id"),
-            "member_id",
-            member,
-        ));
+        let projects = participant::Entity::find_visible(principal)
+            .filter(participant::Column::MemberId.eq(member))
+            .select_only()
+            .column(participant::Column::ProjectId)
+            .into_query();
+        select = select.filter(sql::in_select("project", "id", projects));
     }
     if let Some(funder) = filter.funder_id {
-        select = select.filter(sql::in_lookup(
-            ("project", "id"),
-            ("funding", "project_id"),
-            "funder_id",
-            funder,
-        ));
+        let projects = funding::Entity::find_visible(principal)
+            .filter(funding::Column::FunderId.eq(funder))
+            .select_only()
+            .column(funding::Column::ProjectId)
+            .into_query();
+        select = select.filter(sql::in_select("project", "id", projects));
     }
     if let Some(dream_id) = &filter.dream_id {
         select = select.filter(project::Column::DreamId.eq(dream_id.as_str()));
