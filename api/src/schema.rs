@@ -2,7 +2,8 @@
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
-use crate::{assistance, governance, member, node, partnership, project, territory};
+use crate::policy::PolicyExtension;
+use crate::{assistance, governance, member, node, partnership, project, territory, viewer};
 
 /// The deepest query the service runs.
 pub const MAX_DEPTH: usize = 16;
@@ -11,6 +12,7 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Every read root field.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     node::NodeQuery,
     territory::query::TerritoryQuery,
@@ -19,6 +21,7 @@ pub struct QueryRoot(
     assistance::query::AssistanceQuery,
     partnership::query::PartnershipQuery,
     governance::query::GovernanceQuery,
+    viewer::ViewerQuery,
 );
 
 /// The service's schema type.
@@ -30,6 +33,7 @@ pub fn build_schema() -> AppSchema {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(PolicyExtension)
         .finish()
 }
 

@@ -1,0 +1,126 @@
+//! The access policy: one table decides who may call every root field and
+//! every mutation. A field without an entry is denied to everyone; a test
+//! enumerates the schema and fails when a root field has no entry.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::{PathSegment, ServerError, ServerResult, Value};
+
+use crate::auth::{Principal, Role};
+use crate::error::AppError;
+
+/// Who may call a root field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Everyone, anonymous callers included (what they see is still filtered by visibility).
+    Public,
+    /// Authenticated callers with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const ALL_ROLES: &[Role] = &[Role::Editor, Role::Coordinator, Role::Analyst, Role::Admin];
+
+/// Every root field: operation type, field name, access.
+pub const POLICY: &[(&str, &str, Access)] = &[
+    ("Query", "node", Access::Public),
+    ("Query", "nodes", Access::Public),
+    ("Query", "territories", Access::Public),
+    ("Query", "territory", Access::Public),
+    ("Query", "members", Access::Public),
+    ("Query", "member", Access::Public),
+    ("Query", "projects", Access::Public),
+    ("Query", "project", Access::Public),
+    ("Query", "assistanceOffers", Access::Public),
+    ("Query", "assistanceNeeds", Access::Public),
+    ("Query", "assistanceMatches", Access::Public),
+    ("Query", "partnerships", Access::Public),
+    ("Query", "clusters", Access::Public),
+    ("Query", "responsibilities", Access::Public),
+    ("Query", "oecdPrinciples", Access::Public),
+    ("Query", "viewer", Access::Roles(ALL_ROLES)),
+];
+
+/// The policy entry of a root field.
+pub fn entry(operation: &str, field: &str) -> Option<Access> {
+    POLICY
+        .iter()
+        .find(|(o, f, _)| *o == operation && *f == field)
+        .map(|(_, _, access)| *access)
+}
+
+/// Decides whether `principal` may call root field `field` of `operation`.
+pub fn decide(operation: &str, field: &str, principal: &Principal) -> Result<(), AppError> {
+    match entry(operation, field) {
+        None => Err(AppError::Forbidden),
+        Some(Access::Public) => Ok(()),
+        Some(Access::Roles(roles)) => match principal.role() {
+            None => Err(AppError::Unauthenticated),
+            Some(role) if roles.contains(&role) => Ok(()),
+            Some(_) => Err(AppError::Forbidden),
+        },
+    }
+}
+
+/// Enforces [`POLICY`] on every root field before it resolves.
+pub struct PolicyExtension;
+
+impl ExtensionFactory for PolicyExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PolicyCheck)
+    }
+}
+
+struct PolicyCheck;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PolicyCheck {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let is_root = info.path_node.parent.is_none();
+        if is_root && !info.name.starts_with("__") {
+            let anonymous = Principal::Anonymous;
+            let principal = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
+            if let Err(error) = decide(info.parent_type, info.name, principal) {
+                let error: async_graphql::Error = error.into();
+                let mut refused = ServerError::new(error.message, None);
+                refused.extensions = error.extensions;
+                refused.path = vec![PathSegment::Field(
+                    info.alias.unwrap_or(info.name).to_owned(),
+                )];
+                return Err(refused);
+            }
+        }
+        next.run(ctx, info).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_denied_and_roles_are_checked() {
+        let analyst = Principal::User {
+            subject: "a".into(),
+            role: Role::Analyst,
+            member_id: None,
+        };
+        assert!(matches!(
+            decide("Query", "nope", &analyst),
+            Err(AppError::Forbidden)
+        ));
+        assert!(decide("Query", "projects", &Principal::Anonymous).is_ok());
+        assert!(matches!(
+            decide("Query", "viewer", &Principal::Anonymous),
+            Err(AppError::Unauthenticated)
+        ));
+        assert!(decide("Query", "viewer", &analyst).is_ok());
+    }
+}
