@@ -6,7 +6,7 @@ use crate::auth::{self, Claims, Role};
 use crate::config::{AuthConfig, DatabaseConfig, LogFormat, ServeConfig};
 use crate::error::{AppError, Result};
 use crate::startup::Application;
-use crate::{db, member, schema, seed};
+use crate::{audit, db, member, schema, seed};
 
 /// The Alliance reconstruction API: members, reconstruction projects and their
 /// funding, technical assistance and multilevel governance, over GraphQL.
@@ -34,6 +34,16 @@ pub enum Command {
     Schema,
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
+    /// Audit trail maintenance.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `alliance audit` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    Verify(DatabaseConfig),
 }
 
 /// Arguments of `alliance token`.
@@ -60,21 +70,22 @@ pub struct TokenArgs {
 }
 
 impl Cli {
-    /// Runs the chosen command.
-    pub async fn run(self) -> Result<()> {
+    /// Runs the chosen command; `false` when it ran but found a problem (a broken audit chain).
+    pub async fn run(self) -> Result<bool> {
         match self.command.unwrap_or_else(default_command) {
             Command::Serve(config) => {
                 let app = Application::build(&config).await?;
                 let address = app.local_addr()?;
                 tracing::info!(database = config.database.backend_name(), %address, "listening");
                 println!("GraphiQL: http://{address}/graphql");
-                app.run_until_stopped().await
+                app.run_until_stopped().await?;
+                Ok(true)
             }
             Command::Migrate(config) => {
                 let (conn, _) = db::connect(&config).await?;
                 db::migrate(&conn).await?;
                 println!("migrations applied");
-                Ok(())
+                Ok(true)
             }
             Command::Seed(config) => {
                 let (conn, _) = db::connect(&config).await?;
@@ -88,15 +99,32 @@ impl Cli {
                         "database already holds data; nothing inserted"
                     }
                 );
-                Ok(())
+                Ok(true)
             }
             Command::Schema => {
                 print!("{}", schema::sdl());
-                Ok(())
+                Ok(true)
             }
             Command::Token(args) => {
                 println!("{}", mint_token(args).await?);
-                Ok(())
+                Ok(true)
+            }
+            Command::Audit(AuditCommand::Verify(config)) => {
+                let (conn, _) = db::connect(&config).await?;
+                let report = audit::service::verify(&conn).await?;
+                match report.broken_at {
+                    None => {
+                        println!("audit chain intact: {} events verified", report.checked);
+                        Ok(true)
+                    }
+                    Some(seq) => {
+                        println!(
+                            "audit chain broken at sequence {seq} ({} events before it verified)",
+                            report.checked
+                        );
+                        Ok(false)
+                    }
+                }
             }
         }
     }

@@ -5,6 +5,7 @@
 //! which take any connection so that they run inside transactions and tests.
 
 pub mod assistance;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod codes;

@@ -2,12 +2,13 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::{
-    affiliation, assistance_match, assistance_need, assistance_offer, cluster, document_link,
-    funding, indicator, member, member_identifier, oecd_principle, participant, partnership,
-    project, responsibility, territory,
+    affiliation, assistance_match, assistance_need, assistance_offer, audit_event, cluster,
+    document_link, funding, indicator, member, member_identifier, oecd_principle, participant,
+    partnership, project, responsibility, territory,
 };
 
 use crate::assistance::types::{AssistanceMatch, AssistanceNeed, AssistanceOffer};
+use crate::audit::types::AuditEvent;
 use crate::error::{AppError, Result};
 use crate::governance::types::{OecdPrinciple, Responsibility};
 use crate::graphql;
@@ -55,6 +56,8 @@ pub enum Node {
     Responsibility(Responsibility),
     /// An OECD principle.
     OecdPrinciple(OecdPrinciple),
+    /// An audit event.
+    AuditEvent(AuditEvent),
 }
 
 async fn one<E: Table, T>(
@@ -122,6 +125,9 @@ async fn resolve(
         "Responsibility" => {
             one::<responsibility::Entity, _>(loaders, id, |m| N::Responsibility(Responsibility(m)))
                 .await?
+        }
+        "AuditEvent" => {
+            one::<audit_event::Entity, _>(loaders, id, |m| N::AuditEvent(AuditEvent(m))).await?
         }
         "OecdPrinciple" => {
             one::<oecd_principle::Entity, _>(loaders, id, |m| N::OecdPrinciple(OecdPrinciple(m)))

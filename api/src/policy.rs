@@ -41,6 +41,11 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "responsibilities", Access::Public),
     ("Query", "oecdPrinciples", Access::Public),
     ("Query", "viewer", Access::Roles(ALL_ROLES)),
+    (
+        "Query",
+        "auditEvents",
+        Access::Roles(&[Role::Coordinator, Role::Analyst, Role::Admin]),
+    ),
 ];
 
 /// The policy entry of a root field.

@@ -3,7 +3,7 @@
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 use crate::policy::PolicyExtension;
-use crate::{assistance, governance, member, node, partnership, project, territory, viewer};
+use crate::{assistance, audit, governance, member, node, partnership, project, territory, viewer};
 
 /// The deepest query the service runs.
 pub const MAX_DEPTH: usize = 16;
@@ -22,6 +22,7 @@ pub struct QueryRoot(
     partnership::query::PartnershipQuery,
     governance::query::GovernanceQuery,
     viewer::ViewerQuery,
+    audit::query::AuditQuery,
 );
 
 /// The service's schema type.

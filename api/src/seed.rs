@@ -14,11 +14,13 @@ use entity::{
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
+use crate::audit::service::{self as audit, Actor, Writer};
 use crate::error::{AppError, Result};
+use crate::loader::Table;
 
 /// What seeding did.
 #[derive(Debug, Clone, Copy)]
@@ -35,16 +37,66 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
-/// Inserts the demonstration data in one transaction, unless members exist already.
+/// Inserts the demonstration data in one transaction with its audit events,
+/// unless members exist already.
 pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<SeedReport> {
-    let txn = db.begin().await?;
-    if member::Entity::find().count(&txn).await? > 0 {
-        txn.rollback().await?;
+    let mut writer = Writer::begin(db, Actor::system()).await?;
+    if member::Entity::find().count(writer.txn()).await? > 0 {
         return Ok(SeedReport { inserted: false });
     }
-    insert_all(&txn).await?;
-    txn.commit().await?;
+    insert_all(writer.txn()).await?;
+    record_all::<territory::Entity>(
+        &mut writer,
+        "Territory",
+        Condition::all().add(territory::Column::ParentId.is_not_null()),
+    )
+    .await?;
+    record_all::<member::Entity>(&mut writer, "Member", Condition::all()).await?;
+    record_all::<member_identifier::Entity>(&mut writer, "MemberIdentifier", Condition::all())
+        .await?;
+    record_all::<affiliation::Entity>(&mut writer, "Affiliation", Condition::all()).await?;
+    record_all::<project::Entity>(&mut writer, "Project", Condition::all()).await?;
+    record_all::<participant::Entity>(&mut writer, "Participant", Condition::all()).await?;
+    record_all::<funding::Entity>(&mut writer, "Funding", Condition::all()).await?;
+    record_all::<indicator::Entity>(&mut writer, "Indicator", Condition::all()).await?;
+    record_all::<document_link::Entity>(&mut writer, "DocumentLink", Condition::all()).await?;
+    record_all::<assistance_offer::Entity>(&mut writer, "AssistanceOffer", Condition::all())
+        .await?;
+    record_all::<assistance_need::Entity>(&mut writer, "AssistanceNeed", Condition::all()).await?;
+    record_all::<assistance_match::Entity>(&mut writer, "AssistanceMatch", Condition::all())
+        .await?;
+    record_all::<cluster::Entity>(&mut writer, "Cluster", Condition::all()).await?;
+    record_all::<partnership::Entity>(&mut writer, "Partnership", Condition::all()).await?;
+    record_all::<responsibility::Entity>(&mut writer, "Responsibility", Condition::all()).await?;
+    writer.commit().await?;
     Ok(SeedReport { inserted: true })
+}
+
+/// Appends a creation event for every row of `E` matching `condition`.
+async fn record_all<E: Table>(
+    writer: &mut Writer,
+    entity_type: &str,
+    condition: Condition,
+) -> Result<()>
+where
+    E::Model: serde::Serialize,
+{
+    let rows = E::find()
+        .filter(condition)
+        .order_by_asc(E::id_column())
+        .all(writer.txn())
+        .await?;
+    for row in rows {
+        writer
+            .record(
+                "seedDemoData",
+                entity_type,
+                E::id_of(&row),
+                &audit::snapshot(&row),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 async fn oblast(db: &impl ConnectionTrait, iso: &str) -> Result<territory::Model> {

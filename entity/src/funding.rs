@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One funding record.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "funding")]
 pub struct Model {
     /// Surrogate key.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One indicator. Values are decimal strings, never floating point.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "indicator")]
 pub struct Model {
     /// Surrogate key.

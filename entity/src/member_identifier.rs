@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One identifier.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "member_identifier")]
 pub struct Model {
     /// Surrogate key.

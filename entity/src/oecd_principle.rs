@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One principle.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "oecd_principle")]
 pub struct Model {
     /// The principle's number, 1–12.

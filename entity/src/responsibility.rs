@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One responsibility. Its scope is a project, or a theme within a territory.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "responsibility")]
 pub struct Model {
     /// Surrogate key.

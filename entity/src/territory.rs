@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One territorial unit.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "territory")]
 pub struct Model {
     /// Surrogate key.

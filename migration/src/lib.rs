@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_schema;
 mod m20261128_000002_seed_reference_data;
+mod m20261128_000003_create_audit_trail;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_schema::Migration),
             Box::new(m20261128_000002_seed_reference_data::Migration),
+            Box::new(m20261128_000003_create_audit_trail::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@ use crate::assistance::service::{NeedsOfMember, OffersOfMember};
 use crate::assistance::types::{
     AssistanceNeed, AssistanceNeedConnection, AssistanceOffer, AssistanceOfferConnection,
 };
+use crate::audit::service::HistoryOfMember;
+use crate::audit::types::{AuditEvent, AuditEventConnection};
 use crate::codes::{
     AllianceRole, IdentifierScheme, Lang, MemberKind, MembershipStatus, OrganisationType, stored,
 };
@@ -374,6 +376,28 @@ impl Member {
             graphql::nested::<ResponsibilitiesOfActor, _>(ctx, self.0.id, args, Responsibility)
                 .await?;
         Ok(ResponsibilityConnection::new(page, total))
+    }
+    /// The changes of this member from the audit trail, oldest first (coordinators, analysts and administrators; empty for others).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AuditEventConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, total) =
+            graphql::nested::<HistoryOfMember, _>(ctx, self.0.id, args, AuditEvent).await?;
+        Ok(AuditEventConnection::new(page, total))
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -6,6 +6,8 @@ use entity::{document_link, funding, indicator, participant, project, territory}
 
 use crate::assistance::service::NeedsOfProject;
 use crate::assistance::types::{AssistanceNeed, AssistanceNeedConnection};
+use crate::audit::service::HistoryOfProject;
+use crate::audit::types::{AuditEvent, AuditEventConnection};
 use crate::codes::{
     ActivityStatus, BuildBackBetter, FinanceType, FundingStage, Lang, OrganisationRole,
     ParticipantRole, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, stored,
@@ -288,6 +290,28 @@ impl Project {
         let (page, total) =
             graphql::nested::<NeedsOfProject, _>(ctx, self.0.id, args, AssistanceNeed).await?;
         Ok(AssistanceNeedConnection::new(page, total))
+    }
+    /// The changes of this project from the audit trail, oldest first (coordinators, analysts and administrators; empty for others).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AuditEventConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, total) =
+            graphql::nested::<HistoryOfProject, _>(ctx, self.0.id, args, AuditEvent).await?;
+        Ok(AuditEventConnection::new(page, total))
     }
     /// Version for optimistic concurrency; increases with every change.
     async fn version(&self) -> i32 {
