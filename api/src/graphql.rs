@@ -196,3 +196,35 @@ pub fn check_codes<'a>(
     }
     Ok(())
 }
+
+/// Text in the Alliance's working languages, as input.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct LocalizedTextInput {
+    /// English.
+    pub en: String,
+    /// Ukrainian.
+    pub uk: String,
+}
+
+/// An amount of money as input: a decimal string, never a floating-point number.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct MoneyInput {
+    /// The amount as a decimal string, e.g. `"12500.00"`; at most the currency's number of decimals.
+    pub amount: String,
+    /// ISO 4217 currency code, e.g. `EUR`.
+    pub currency: String,
+}
+
+/// A point in WGS 84, as input.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct GeoPointInput {
+    /// Latitude in decimal degrees, −90 to 90.
+    pub latitude: f64,
+    /// Longitude in decimal degrees, −180 to 180.
+    pub longitude: f64,
+}
+
+/// The caller as a decoded member id argument (`argument` names it in errors).
+pub fn member_id(id: &async_graphql::ID, argument: &str) -> Result<i64> {
+    crate::ids::decode(id, "Member", argument)
+}

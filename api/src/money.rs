@@ -41,3 +41,47 @@ mod tests {
         assert_eq!(format_minor(i64::MIN, "EUR"), "-92233720368547758.08");
     }
 }
+
+/// Parses a decimal string such as `"12500.50"` into minor units of `currency`.
+pub fn parse_minor(amount: &str, currency: &str) -> Result<i64, &'static str> {
+    let amount = amount.trim();
+    let (negative, digits) = match amount.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, amount),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let exp = exponent(currency) as usize;
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || (digits.contains('.') && fraction.is_empty())
+    {
+        return Err("must be a decimal number such as 12500.00");
+    }
+    if fraction.len() > exp {
+        return Err("has more decimals than the currency allows");
+    }
+    let mut text = String::from(whole);
+    text.push_str(fraction);
+    text.extend(std::iter::repeat_n('0', exp - fraction.len()));
+    let value: i64 = text.parse().map_err(|_| "is too large")?;
+    Ok(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn parses_decimal_strings_exactly() {
+        assert_eq!(parse_minor("12500.5", "EUR"), Ok(1_250_050));
+        assert_eq!(parse_minor("0.05", "UAH"), Ok(5));
+        assert_eq!(parse_minor("-1", "EUR"), Ok(-100));
+        assert_eq!(parse_minor("1500", "JPY"), Ok(1500));
+        assert!(parse_minor("1.001", "EUR").is_err());
+        assert!(parse_minor("1e5", "EUR").is_err());
+        assert!(parse_minor("", "EUR").is_err());
+        assert!(parse_minor("1.", "EUR").is_err());
+        assert!(parse_minor("99999999999999999999", "EUR").is_err());
+    }
+}

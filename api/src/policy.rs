@@ -22,6 +22,12 @@ pub enum Access {
 }
 
 const ALL_ROLES: &[Role] = &[Role::Editor, Role::Coordinator, Role::Analyst, Role::Admin];
+/// Who maintains records: editors (their own organisation's), the secretariat and administrators.
+const WRITERS: &[Role] = &[Role::Editor, Role::Coordinator, Role::Admin];
+/// The secretariat and administrators: publishing, membership decisions.
+const SECRETARIAT: &[Role] = &[Role::Coordinator, Role::Admin];
+/// Who reads the audit trail.
+const READERS_OF_THE_TRAIL: &[Role] = &[Role::Coordinator, Role::Analyst, Role::Admin];
 
 /// Every root field: operation type, field name, access.
 pub const POLICY: &[(&str, &str, Access)] = &[
@@ -41,11 +47,11 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "responsibilities", Access::Public),
     ("Query", "oecdPrinciples", Access::Public),
     ("Query", "viewer", Access::Roles(ALL_ROLES)),
-    (
-        "Query",
-        "auditEvents",
-        Access::Roles(&[Role::Coordinator, Role::Analyst, Role::Admin]),
-    ),
+    ("Query", "auditEvents", Access::Roles(READERS_OF_THE_TRAIL)),
+    ("Mutation", "createProject", Access::Roles(WRITERS)),
+    ("Mutation", "updateProject", Access::Roles(WRITERS)),
+    ("Mutation", "publishProject", Access::Roles(SECRETARIAT)),
+    ("Mutation", "archiveProject", Access::Roles(SECRETARIAT)),
 ];
 
 /// The policy entry of a root field.

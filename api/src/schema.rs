@@ -1,6 +1,6 @@
 //! The GraphQL schema: root types, limits and the SDL export.
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 use crate::policy::PolicyExtension;
 use crate::{assistance, audit, governance, member, node, partnership, project, territory, viewer};
@@ -25,17 +25,26 @@ pub struct QueryRoot(
     audit::query::AuditQuery,
 );
 
+/// Every mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(project::mutation::ProjectMutation);
+
 /// The service's schema type.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema with its limits. Per-request data (caller, loaders,
 /// language) is attached to each request, not here.
 pub fn build_schema() -> AppSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(PolicyExtension)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(PolicyExtension)
+    .finish()
 }
 
 /// The schema in SDL, fields and enum values sorted: the text of `schema.graphql`.

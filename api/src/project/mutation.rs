@@ -1,0 +1,320 @@
+//! Mutations of projects.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::NaiveDate;
+
+use crate::codes::{BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme};
+use crate::graphql::{self, GeoPointInput, LocalizedTextInput, MoneyInput};
+use crate::ids;
+use crate::project::types::Project;
+use crate::project::write::{self, Change, ProjectFields};
+use crate::validation::{Outcome, UserError};
+
+/// A new project; it is created as a draft.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
+    /// Human key: upper-case letters, digits and hyphens, at most 64 characters, unique.
+    pub code: String,
+    /// Title in every language (at most 300 characters each).
+    pub titles: LocalizedTextInput,
+    /// Description in every language.
+    pub descriptions: LocalizedTextInput,
+    /// Status (default: identification).
+    #[graphql(default_with = "ProjectStatus::Identification")]
+    pub status: ProjectStatus,
+    /// Type.
+    pub project_type: ProjectType,
+    /// Restoration or development.
+    pub purpose: ProjectPurpose,
+    /// OECD DAC 5-digit purpose code.
+    pub sector_code: String,
+    /// Dashboard theme.
+    pub theme: Theme,
+    /// Where the project takes place.
+    pub territory_id: ID,
+    /// The Ukrainian lead member (editors: their own organisation).
+    pub owner_id: ID,
+    /// The project's point.
+    pub location: Option<GeoPointInput>,
+    /// Planned start date.
+    pub planned_start: Option<NaiveDate>,
+    /// Planned end date, not before the planned start.
+    pub planned_end: Option<NaiveDate>,
+    /// Actual start date.
+    pub actual_start: Option<NaiveDate>,
+    /// Actual end date, not before the actual start.
+    pub actual_end: Option<NaiveDate>,
+    /// Budget: the funding required.
+    pub budget: Option<MoneyInput>,
+    /// "Build back better" principles.
+    pub principles: Option<Vec<BuildBackBetter>>,
+    /// Identifier in DREAM.
+    pub dream_id: Option<String>,
+    /// IATI activity identifier.
+    pub iati_identifier: Option<String>,
+}
+
+/// Changes to a project; fields left out stay as they are, fields set to null are cleared.
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    /// The project.
+    pub id: ID,
+    /// The version the caller read; a stale version is refused with a CONFLICT user error.
+    pub expected_version: i32,
+    /// New code.
+    pub code: Option<String>,
+    /// New titles.
+    pub titles: Option<LocalizedTextInput>,
+    /// New descriptions.
+    pub descriptions: Option<LocalizedTextInput>,
+    /// New status: forward along the life cycle, or to cancelled.
+    pub status: Option<ProjectStatus>,
+    /// New type.
+    pub project_type: Option<ProjectType>,
+    /// New purpose.
+    pub purpose: Option<ProjectPurpose>,
+    /// New OECD DAC 5-digit purpose code.
+    pub sector_code: Option<String>,
+    /// New theme.
+    pub theme: Option<Theme>,
+    /// New territory.
+    pub territory_id: Option<ID>,
+    /// New owner (editors: only their own organisation).
+    pub owner_id: Option<ID>,
+    /// New point, or null to clear.
+    pub location: MaybeUndefined<GeoPointInput>,
+    /// New planned start, or null to clear.
+    pub planned_start: MaybeUndefined<NaiveDate>,
+    /// New planned end, or null to clear.
+    pub planned_end: MaybeUndefined<NaiveDate>,
+    /// New actual start, or null to clear.
+    pub actual_start: MaybeUndefined<NaiveDate>,
+    /// New actual end, or null to clear.
+    pub actual_end: MaybeUndefined<NaiveDate>,
+    /// New budget, or null to clear.
+    pub budget: MaybeUndefined<MoneyInput>,
+    /// New principles.
+    pub principles: Option<Vec<BuildBackBetter>>,
+    /// New DREAM identifier, or null to clear.
+    pub dream_id: MaybeUndefined<String>,
+    /// New IATI activity identifier, or null to clear.
+    pub iati_identifier: MaybeUndefined<String>,
+}
+
+/// A change of a project's visibility.
+#[derive(InputObject)]
+pub struct ProjectVisibilityInput {
+    /// The project.
+    pub id: ID,
+    /// The version the caller read.
+    pub expected_version: i32,
+}
+
+/// The result of a project mutation.
+#[derive(SimpleObject)]
+pub struct ProjectPayload {
+    /// The project as it is now; null when the mutation was refused.
+    pub project: Option<Project>,
+    /// Why the mutation was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+impl From<Outcome<entity::project::Model>> for ProjectPayload {
+    fn from(outcome: Outcome<entity::project::Model>) -> Self {
+        match outcome {
+            Outcome::Done(model) => Self {
+                project: Some(Project(model)),
+                user_errors: Vec::new(),
+            },
+            Outcome::Refused(user_errors) => Self {
+                project: None,
+                user_errors,
+            },
+        }
+    }
+}
+
+fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
+    match value {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Value(v) => *target = Some(v),
+    }
+}
+
+/// Mutations of projects.
+#[derive(Default)]
+pub struct ProjectMutation;
+
+/// Mutations of projects.
+#[Object]
+impl ProjectMutation {
+    /// Creates a project as a draft (editors: for their own organisation).
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new project.")] input: CreateProjectInput,
+    ) -> async_graphql::Result<ProjectPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let fields = ProjectFields {
+            code: input.code,
+            dream_id: input.dream_id,
+            iati_identifier: input.iati_identifier,
+            title_en: input.titles.en,
+            title_uk: input.titles.uk,
+            description_en: input.descriptions.en,
+            description_uk: input.descriptions.uk,
+            status: input.status.code().to_owned(),
+            project_type: input.project_type.code().to_owned(),
+            purpose: input.purpose.code().to_owned(),
+            sector_code: input.sector_code,
+            theme: input.theme.code().to_owned(),
+            territory_id: ids::decode(&input.territory_id, "Territory", "input.territoryId")?,
+            location: input.location.map(|p| (p.latitude, p.longitude)),
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+            actual_start: input.actual_start,
+            actual_end: input.actual_end,
+            budget: input.budget.map(|m| (m.amount, m.currency)),
+            principles: input
+                .principles
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.code().to_owned())
+                .collect(),
+            owner_id: graphql::member_id(&input.owner_id, "input.ownerId")?,
+        };
+        let outcome = write::create(
+            loaders.db(),
+            loaders.principal(),
+            fields,
+            input.idempotency_key,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// Changes a project's fields (editors: their own organisation's projects).
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateProjectInput,
+    ) -> async_graphql::Result<ProjectPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Project", "input.id")?;
+        let territory_id = input
+            .territory_id
+            .map(|t| ids::decode(&t, "Territory", "input.territoryId"))
+            .transpose()?;
+        let owner_id = input
+            .owner_id
+            .map(|o| graphql::member_id(&o, "input.ownerId"))
+            .transpose()?;
+        let expected_version = input.expected_version;
+        let apply = move |f: &mut ProjectFields| {
+            if let Some(v) = input.code {
+                f.code = v;
+            }
+            if let Some(v) = input.titles {
+                f.title_en = v.en;
+                f.title_uk = v.uk;
+            }
+            if let Some(v) = input.descriptions {
+                f.description_en = v.en;
+                f.description_uk = v.uk;
+            }
+            if let Some(v) = input.status {
+                f.status = v.code().to_owned();
+            }
+            if let Some(v) = input.project_type {
+                f.project_type = v.code().to_owned();
+            }
+            if let Some(v) = input.purpose {
+                f.purpose = v.code().to_owned();
+            }
+            if let Some(v) = input.sector_code {
+                f.sector_code = v;
+            }
+            if let Some(v) = input.theme {
+                f.theme = v.code().to_owned();
+            }
+            if let Some(v) = territory_id {
+                f.territory_id = v;
+            }
+            if let Some(v) = owner_id {
+                f.owner_id = v;
+            }
+            set(
+                &mut f.location,
+                input.location.map_value(|p| (p.latitude, p.longitude)),
+            );
+            set(&mut f.planned_start, input.planned_start);
+            set(&mut f.planned_end, input.planned_end);
+            set(&mut f.actual_start, input.actual_start);
+            set(&mut f.actual_end, input.actual_end);
+            set(
+                &mut f.budget,
+                input.budget.map_value(|m| (m.amount, m.currency)),
+            );
+            if let Some(v) = input.principles {
+                f.principles = v.into_iter().map(|p| p.code().to_owned()).collect();
+            }
+            set(&mut f.dream_id, input.dream_id);
+            set(&mut f.iati_identifier, input.iati_identifier);
+        };
+        let outcome = write::update(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            expected_version,
+            "updateProject",
+            Change::Fields(Box::new(apply)),
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// Publishes a draft project (coordinators). A cancelled project cannot be published.
+    async fn publish_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the version the caller read.")]
+        input: ProjectVisibilityInput,
+    ) -> async_graphql::Result<ProjectPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Project", "input.id")?;
+        let outcome = write::update(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            input.expected_version,
+            "publishProject",
+            Change::Visibility("PUBLISHED"),
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// Archives a draft or published project (coordinators); it stays readable for the record.
+    async fn archive_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the version the caller read.")]
+        input: ProjectVisibilityInput,
+    ) -> async_graphql::Result<ProjectPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Project", "input.id")?;
+        let outcome = write::update(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            input.expected_version,
+            "archiveProject",
+            Change::Visibility("ARCHIVED"),
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+}

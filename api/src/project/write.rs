@@ -1,0 +1,490 @@
+//! Writing projects: create as draft, update, publish, archive. Each write is
+//! one transaction with its audit event; expected failures are refused with
+//! user errors and change nothing.
+
+use chrono::{NaiveDate, Utc};
+use entity::{member, project, territory};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use serde::Serialize;
+
+use crate::audit::idempotency;
+use crate::audit::service::{self as audit, Actor, Writer};
+use crate::auth::Principal;
+use crate::codelists;
+use crate::error::{AppError, Result};
+use crate::validation::{Check, Outcome, UserErrorCode};
+
+/// Everything a project is made of, as a caller gives it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectFields {
+    /// Human key.
+    pub code: String,
+    /// DREAM identifier.
+    pub dream_id: Option<String>,
+    /// IATI activity identifier.
+    pub iati_identifier: Option<String>,
+    /// Title in English.
+    pub title_en: String,
+    /// Title in Ukrainian.
+    pub title_uk: String,
+    /// Description in English.
+    pub description_en: String,
+    /// Description in Ukrainian.
+    pub description_uk: String,
+    /// OC4IDS status code.
+    pub status: String,
+    /// OC4IDS type code.
+    pub project_type: String,
+    /// Purpose code.
+    pub purpose: String,
+    /// DAC 5-digit sector.
+    pub sector_code: String,
+    /// Theme code.
+    pub theme: String,
+    /// Territory id.
+    pub territory_id: i64,
+    /// Latitude and longitude in degrees.
+    pub location: Option<(f64, f64)>,
+    /// Planned start.
+    pub planned_start: Option<NaiveDate>,
+    /// Planned end.
+    pub planned_end: Option<NaiveDate>,
+    /// Actual start.
+    pub actual_start: Option<NaiveDate>,
+    /// Actual end.
+    pub actual_end: Option<NaiveDate>,
+    /// Budget as decimal amount and currency.
+    pub budget: Option<(String, String)>,
+    /// "Build back better" principle codes.
+    pub principles: Vec<String>,
+    /// Owner member id.
+    pub owner_id: i64,
+}
+
+impl ProjectFields {
+    /// The fields of a stored project, for applying an update on top.
+    pub fn of(model: &project::Model) -> Self {
+        Self {
+            code: model.code.clone(),
+            dream_id: model.dream_id.clone(),
+            iati_identifier: model.iati_identifier.clone(),
+            title_en: model.title_en.clone(),
+            title_uk: model.title_uk.clone(),
+            description_en: model.description_en.clone(),
+            description_uk: model.description_uk.clone(),
+            status: model.status.clone(),
+            project_type: model.project_type.clone(),
+            purpose: model.purpose.clone(),
+            sector_code: model.sector_code.clone(),
+            theme: model.theme.clone(),
+            territory_id: model.territory_id,
+            location: model
+                .lat_e6
+                .zip(model.lon_e6)
+                .map(|(lat, lon)| (lat as f64 / 1e6, lon as f64 / 1e6)),
+            planned_start: model.planned_start,
+            planned_end: model.planned_end,
+            actual_start: model.actual_start,
+            actual_end: model.actual_end,
+            budget: model
+                .budget_minor
+                .zip(model.budget_currency.clone())
+                .map(|(minor, currency)| (crate::money::format_minor(minor, &currency), currency)),
+            principles: entity::list::decode(&model.principles),
+            owner_id: model.owner_id,
+        }
+    }
+}
+
+/// The order of OC4IDS statuses along a project's life.
+const STATUS_ORDER: [&str; 7] = [
+    "identification",
+    "preparation",
+    "implementation",
+    "completion",
+    "maintenance",
+    "decommissioning",
+    "decommissioned",
+];
+
+/// Whether a project may move from status `from` to `to`: forward along the
+/// life cycle, or to `cancelled` before the end; never out of `cancelled` or
+/// `decommissioned`.
+pub fn status_change_allowed(from: &str, to: &str) -> bool {
+    if from == to {
+        return true;
+    }
+    if from == "cancelled" || from == "decommissioned" {
+        return false;
+    }
+    if to == "cancelled" {
+        return true;
+    }
+    let position = |s: &str| STATUS_ORDER.iter().position(|x| *x == s);
+    matches!((position(from), position(to)), (Some(a), Some(b)) if b > a)
+}
+
+/// The stored columns of valid fields, or the failures.
+struct Columns {
+    lat_e6: Option<i64>,
+    lon_e6: Option<i64>,
+    budget_minor: Option<i64>,
+    budget_currency: Option<String>,
+}
+
+async fn validate(
+    db: &impl ConnectionTrait,
+    fields: &ProjectFields,
+    existing_id: Option<i64>,
+) -> Result<std::result::Result<Columns, Check>> {
+    let mut check = Check::default();
+    check.text("code", &fields.code, 64);
+    if !fields
+        .code
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
+        check.fail(
+            "code",
+            UserErrorCode::Invalid,
+            "`code` may hold only A–Z, 0–9 and hyphens",
+        );
+    }
+    check.text("titles.en", &fields.title_en, 300);
+    check.text("titles.uk", &fields.title_uk, 300);
+    check.text("descriptions.en", &fields.description_en, 10_000);
+    check.text("descriptions.uk", &fields.description_uk, 10_000);
+    if let Some(id) = &fields.dream_id {
+        check.text("dreamId", id, 100);
+    }
+    if let Some(id) = &fields.iati_identifier {
+        check.text("iatiIdentifier", id, 150);
+    }
+    check.code_in(
+        "sectorCode",
+        &fields.sector_code,
+        codelists::DAC_PURPOSE_CODES,
+        "an OECD DAC 5-digit purpose code",
+    );
+    check.date_order("plannedEnd", fields.planned_start, fields.planned_end);
+    check.date_order("actualEnd", fields.actual_start, fields.actual_end);
+    let point = fields
+        .location
+        .and_then(|(lat, lon)| check.point("location", lat, lon));
+    let budget = fields.budget.as_ref().and_then(|(amount, currency)| {
+        check
+            .money("budget", amount, currency)
+            .map(|m| (m, currency.clone()))
+    });
+    if territory::Entity::find_by_id(fields.territory_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        check.fail(
+            "territoryId",
+            UserErrorCode::NotFound,
+            "`territoryId` names no territory",
+        );
+    }
+    if member::Entity::find_by_id(fields.owner_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        check.fail(
+            "ownerId",
+            UserErrorCode::NotFound,
+            "`ownerId` names no member",
+        );
+    }
+    let mut same_code =
+        project::Entity::find().filter(project::Column::Code.eq(fields.code.as_str()));
+    if let Some(id) = existing_id {
+        same_code = same_code.filter(project::Column::Id.ne(id));
+    }
+    if same_code.one(db).await?.is_some() {
+        check.fail(
+            "code",
+            UserErrorCode::Duplicate,
+            format!("a project with code {:?} exists already", fields.code),
+        );
+    }
+    if !check.is_ok() {
+        return Ok(Err(check));
+    }
+    Ok(Ok(Columns {
+        lat_e6: point.map(|p| p.0),
+        lon_e6: point.map(|p| p.1),
+        budget_minor: budget.as_ref().map(|b| b.0),
+        budget_currency: budget.map(|b| b.1),
+    }))
+}
+
+/// Editors write only for their own organisation; coordinators and
+/// administrators for any; everyone else not at all.
+fn may_write_for(principal: &Principal, owner_id: i64) -> Result<Actor> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    if principal.sees_everything() && principal.role() != Some(crate::auth::Role::Analyst) {
+        return Ok(actor);
+    }
+    if principal.own_member() == Some(owner_id) {
+        return Ok(actor);
+    }
+    Err(AppError::Forbidden)
+}
+
+/// Creates a project as a draft. With an idempotency key, a repeat of the same
+/// input by the same caller returns the first project without writing again.
+pub async fn create(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    fields: ProjectFields,
+    idempotency_key: Option<String>,
+) -> Result<Outcome<project::Model>> {
+    const OPERATION: &str = "createProject";
+    let actor = may_write_for(principal, fields.owner_id)?;
+    if let Some(key) = &idempotency_key
+        && (key.is_empty() || key.len() > idempotency::MAX_KEY_LENGTH)
+    {
+        return Ok(Outcome::refuse(
+            "idempotencyKey",
+            UserErrorCode::Invalid,
+            format!(
+                "`idempotencyKey` must have 1 to {} characters",
+                idempotency::MAX_KEY_LENGTH
+            ),
+        ));
+    }
+    let request_hash = idempotency::request_hash(&fields)?;
+    let mut writer = Writer::begin(db, actor.clone()).await?;
+    if let Some(key) = &idempotency_key
+        && let Some(earlier) =
+            idempotency::find(writer.txn(), &actor.subject, OPERATION, key).await?
+    {
+        if earlier.request_hash != request_hash {
+            return Ok(Outcome::refuse(
+                "idempotencyKey",
+                UserErrorCode::IdempotencyKeyReused,
+                "this idempotency key was used before with a different input",
+            ));
+        }
+        let first = project::Entity::find_by_id(earlier.entity_id)
+            .one(writer.txn())
+            .await?
+            .ok_or_else(|| AppError::internal("idempotency key names a missing project"))?;
+        return Ok(Outcome::Done(first));
+    }
+    let columns = match validate(writer.txn(), &fields, None).await? {
+        Ok(columns) => columns,
+        Err(check) => return Ok(Outcome::Refused(check.into_errors())),
+    };
+    let now = Utc::now();
+    let created = project::ActiveModel {
+        id: sea_orm::NotSet,
+        code: Set(fields.code),
+        dream_id: Set(fields.dream_id),
+        iati_identifier: Set(fields.iati_identifier),
+        title_en: Set(fields.title_en),
+        title_uk: Set(fields.title_uk),
+        description_en: Set(fields.description_en),
+        description_uk: Set(fields.description_uk),
+        status: Set(fields.status),
+        project_type: Set(fields.project_type),
+        purpose: Set(fields.purpose),
+        sector_code: Set(fields.sector_code),
+        theme: Set(fields.theme),
+        territory_id: Set(fields.territory_id),
+        lat_e6: Set(columns.lat_e6),
+        lon_e6: Set(columns.lon_e6),
+        planned_start: Set(fields.planned_start),
+        planned_end: Set(fields.planned_end),
+        actual_start: Set(fields.actual_start),
+        actual_end: Set(fields.actual_end),
+        budget_minor: Set(columns.budget_minor),
+        budget_currency: Set(columns.budget_currency),
+        principles: Set(entity::list::encode(&fields.principles)),
+        visibility: Set("DRAFT".into()),
+        owner_id: Set(fields.owner_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(OPERATION, "Project", created.id, &audit::snapshot(&created))
+        .await?;
+    if let Some(key) = &idempotency_key {
+        idempotency::remember(
+            writer.txn(),
+            &actor.subject,
+            OPERATION,
+            key,
+            request_hash,
+            created.id,
+        )
+        .await?;
+    }
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// How an update changes a project.
+pub enum Change {
+    /// Replace fields (`updateProject`).
+    Fields(Box<dyn FnOnce(&mut ProjectFields) + Send>),
+    /// Move to another visibility (`publishProject`, `archiveProject`).
+    Visibility(&'static str),
+}
+
+/// Updates a project if `expected_version` is still its version.
+pub async fn update(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    expected_version: i32,
+    operation: &str,
+    change: Change,
+) -> Result<Outcome<project::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(before) = project::Entity::find_by_id(id).one(writer.txn()).await? else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no project",
+        ));
+    };
+    let visible = principal.sees_everything() || principal.own_member() == Some(before.owner_id);
+    if !visible {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no project",
+        ));
+    }
+    may_write_for(principal, before.owner_id)?;
+    if before.version != expected_version {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!(
+                "the project changed since version {expected_version}; it is at version {} now",
+                before.version
+            ),
+        ));
+    }
+    let mut fields = ProjectFields::of(&before);
+    let mut visibility = before.visibility.clone();
+    match change {
+        Change::Fields(apply) => apply(&mut fields),
+        Change::Visibility(target) => {
+            let allowed = match (before.visibility.as_str(), target) {
+                ("DRAFT", "PUBLISHED") => before.status != "cancelled",
+                ("DRAFT" | "PUBLISHED", "ARCHIVED") => true,
+                _ => false,
+            };
+            if !allowed {
+                let reason = if before.status == "cancelled" && target == "PUBLISHED" {
+                    "a cancelled project cannot be published".to_owned()
+                } else {
+                    format!(
+                        "a {} project cannot become {target}",
+                        before.visibility.to_lowercase()
+                    )
+                };
+                return Ok(Outcome::refuse(
+                    "id",
+                    UserErrorCode::InvalidTransition,
+                    reason,
+                ));
+            }
+            visibility = target.to_owned();
+        }
+    }
+    if !status_change_allowed(&before.status, &fields.status) {
+        return Ok(Outcome::refuse(
+            "status",
+            UserErrorCode::InvalidTransition,
+            format!(
+                "a project cannot move from {} to {}",
+                before.status, fields.status
+            ),
+        ));
+    }
+    if fields.owner_id != before.owner_id {
+        may_write_for(principal, fields.owner_id)?;
+    }
+    let columns = match validate(writer.txn(), &fields, Some(id)).await? {
+        Ok(columns) => columns,
+        Err(check) => return Ok(Outcome::Refused(check.into_errors())),
+    };
+    let mut active: project::ActiveModel = before.clone().into();
+    active.code = Set(fields.code);
+    active.dream_id = Set(fields.dream_id);
+    active.iati_identifier = Set(fields.iati_identifier);
+    active.title_en = Set(fields.title_en);
+    active.title_uk = Set(fields.title_uk);
+    active.description_en = Set(fields.description_en);
+    active.description_uk = Set(fields.description_uk);
+    active.status = Set(fields.status);
+    active.project_type = Set(fields.project_type);
+    active.purpose = Set(fields.purpose);
+    active.sector_code = Set(fields.sector_code);
+    active.theme = Set(fields.theme);
+    active.territory_id = Set(fields.territory_id);
+    active.lat_e6 = Set(columns.lat_e6);
+    active.lon_e6 = Set(columns.lon_e6);
+    active.planned_start = Set(fields.planned_start);
+    active.planned_end = Set(fields.planned_end);
+    active.actual_start = Set(fields.actual_start);
+    active.actual_end = Set(fields.actual_end);
+    active.budget_minor = Set(columns.budget_minor);
+    active.budget_currency = Set(columns.budget_currency);
+    active.principles = Set(entity::list::encode(&fields.principles));
+    active.visibility = Set(visibility);
+    active.owner_id = Set(fields.owner_id);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    // The version condition makes the write safe even without the chain lock.
+    let result = project::Entity::update_many()
+        .set(active)
+        .filter(project::Column::Id.eq(id))
+        .filter(project::Column::Version.eq(expected_version))
+        .exec(writer.txn())
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            "the project changed meanwhile",
+        ));
+    }
+    let after = project::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+        .ok_or_else(|| AppError::internal("updated project vanished"))?;
+    writer
+        .record(operation, "Project", id, &audit::diff(&before, &after))
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_moves_forward_or_to_cancelled_only() {
+        assert!(status_change_allowed("identification", "implementation"));
+        assert!(status_change_allowed("implementation", "cancelled"));
+        assert!(!status_change_allowed("implementation", "preparation"));
+        assert!(!status_change_allowed("cancelled", "implementation"));
+        assert!(!status_change_allowed("decommissioned", "cancelled"));
+    }
+}

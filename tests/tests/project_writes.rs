@@ -1,0 +1,433 @@
+//! Writing projects: authorisation, validation, lifecycle, optimistic
+//! concurrency, idempotency and the audit trail, on every configured database.
+
+use alliance_api::audit::service::verify;
+use alliance_api::auth::Role;
+use serde_json::{Value, json};
+use tests::{TestApp, spawn_apps};
+
+const CREATE: &str = r#"mutation($input: CreateProjectInput!) {
+  createProject(input: $input) {
+    project { id code visibility version status owner { slug } budget { amount currency } }
+    userErrors { field code message }
+  }
+}"#;
+
+const UPDATE: &str = r#"mutation($input: UpdateProjectInput!) {
+  updateProject(input: $input) { project { id version status titles { en } budget { amount } } userErrors { field code message } }
+}"#;
+
+const PUBLISH: &str = r#"mutation($input: ProjectVisibilityInput!) {
+  publishProject(input: $input) { project { visibility version } userErrors { field code message } }
+}"#;
+
+async fn ids(app: &TestApp) -> (Value, Value) {
+    let data = app
+        .data(
+            r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
+            json!({}),
+        )
+        .await;
+    (
+        data["territory"]["id"].clone(),
+        data["member"]["id"].clone(),
+    )
+}
+
+fn input(territory: &Value, owner: &Value, code: &str) -> Value {
+    json!({
+        "code": code,
+        "titles": { "en": "Kindergarten roof repair", "uk": "Ремонт даху дитячого садка" },
+        "descriptions": { "en": "Test project.", "uk": "Тестовий проєкт." },
+        "projectType": "REHABILITATION",
+        "purpose": "RESTORATION",
+        "sectorCode": "11220",
+        "theme": "EDUCATION",
+        "territoryId": territory,
+        "ownerId": owner,
+        "plannedStart": "2026-03-01",
+        "plannedEnd": "2026-12-31",
+        "budget": { "amount": "250000.00", "currency": "EUR" },
+        "principles": ["ENERGY_EFFICIENT"]
+    })
+}
+
+async fn counts(app: &TestApp) -> (Value, Value) {
+    let token = app.token(Role::Coordinator, None);
+    let (_, body) = app
+        .graphql_as(
+            Some(&token),
+            "{ projects { totalCount } auditEvents { totalCount } }",
+            json!({}),
+        )
+        .await;
+    (
+        body["data"]["projects"]["totalCount"].clone(),
+        body["data"]["auditEvents"]["totalCount"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn an_editor_creates_a_draft_for_its_own_organisation_and_the_change_is_audited() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let (status, body) = app
+            .graphql_as(
+                Some(&editor),
+                CREATE,
+                json!({ "input": input(&territory, &owner, "UA-KHA-2026-100") }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let payload = &body["data"]["createProject"];
+        assert_eq!(payload["userErrors"], json!([]), "[{}] {body}", app.backend);
+        let project = &payload["project"];
+        assert_eq!(project["visibility"], "DRAFT");
+        assert_eq!(project["version"], 1);
+        assert_eq!(project["status"], "IDENTIFICATION");
+        assert_eq!(
+            project["budget"],
+            json!({ "amount": "250000.00", "currency": "EUR" })
+        );
+
+        // Drafts stay out of public view.
+        let public = app
+            .data(
+                r#"{ project(code: "UA-KHA-2026-100") { code } }"#,
+                json!({}),
+            )
+            .await;
+        assert!(public["project"].is_null());
+
+        // The trail says who created it, in the same transaction.
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, trail) = app
+            .graphql_as(Some(&coordinator), "query($id: ID!) { auditEvents(filter: {entityId: $id}) { nodes { operation actor role changes } } }", json!({ "id": project["id"] }))
+            .await;
+        let event = &trail["data"]["auditEvents"]["nodes"][0];
+        assert_eq!(event["operation"], "createProject", "{trail}");
+        assert_eq!(event["actor"], "test-editor");
+        assert_eq!(event["role"], "editor");
+        assert_eq!(event["changes"]["code"], "UA-KHA-2026-100");
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn writes_need_a_token_and_the_right_organisation_or_role() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let variables = json!({ "input": input(&territory, &owner, "UA-KHA-2026-101") });
+        let (_, body) = app.graphql_as(None, CREATE, variables.clone()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{body}"
+        );
+        for (role, member) in [(Role::Editor, Some("bucha")), (Role::Analyst, None)] {
+            let token = app.token(role, member);
+            let (_, body) = app
+                .graphql_as(Some(&token), CREATE, variables.clone())
+                .await;
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                "[{}] {role:?}: {body}",
+                app.backend
+            );
+        }
+        // Editors cannot publish, even their own projects; coordinators can.
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let (_, created) = app
+            .graphql_as(Some(&editor), CREATE, variables.clone())
+            .await;
+        let id = created["data"]["createProject"]["project"]["id"].clone();
+        let publish = json!({ "input": { "id": id, "expectedVersion": 1 } });
+        let (_, body) = app
+            .graphql_as(Some(&editor), PUBLISH, publish.clone())
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, body) = app.graphql_as(Some(&coordinator), PUBLISH, publish).await;
+        assert_eq!(
+            body["data"]["publishProject"]["project"]["visibility"], "PUBLISHED",
+            "{body}"
+        );
+        let public = app
+            .data(
+                r#"{ project(code: "UA-KHA-2026-101") { code version } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(public["project"]["version"], 2);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_field_by_field_and_changes_nothing() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let coordinator = app.token(Role::Coordinator, None);
+        let before = counts(&app).await;
+        let mut bad = input(&territory, &owner, "UA-KHA-2025-001");
+        bad["titles"]["en"] = json!("   ");
+        bad["descriptions"]["uk"] = json!("x".repeat(10_001));
+        bad["sectorCode"] = json!("99999");
+        bad["plannedEnd"] = json!("2025-01-01");
+        bad["budget"] = json!({ "amount": "-5.00", "currency": "EUR" });
+        bad["location"] = json!({ "latitude": 123.0, "longitude": 30.0 });
+        let (_, body) = app
+            .graphql_as(Some(&coordinator), CREATE, json!({ "input": bad }))
+            .await;
+        let payload = &body["data"]["createProject"];
+        assert!(payload["project"].is_null(), "{body}");
+        let found: Vec<(String, String)> = payload["userErrors"]
+            .as_array()
+            .expect("userErrors")
+            .iter()
+            .map(|e| {
+                (
+                    e["field"]
+                        .as_array()
+                        .expect("path")
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    e["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        for expected in [
+            ("input.titles.en", "REQUIRED"),
+            ("input.descriptions.uk", "TOO_LONG"),
+            ("input.sectorCode", "UNKNOWN_CODE"),
+            ("input.plannedEnd", "DATE_ORDER"),
+            ("input.budget.amount", "NEGATIVE"),
+            ("input.location", "INVALID"),
+            ("input.code", "DUPLICATE"),
+        ] {
+            assert!(
+                found.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+                "[{}] missing {expected:?} in {found:?}",
+                app.backend
+            );
+        }
+        let mut unknown_currency = input(&territory, &owner, "UA-KHA-2026-102");
+        unknown_currency["budget"] = json!({ "amount": "5.00", "currency": "EUX" });
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                CREATE,
+                json!({ "input": unknown_currency }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"][0]["code"], "UNKNOWN_CODE",
+            "{body}"
+        );
+        assert_eq!(
+            counts(&app).await,
+            before,
+            "[{}] a refused mutation writes nothing",
+            app.backend
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn status_and_visibility_follow_the_life_cycle() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, created) = app
+            .graphql_as(
+                Some(&coordinator),
+                CREATE,
+                json!({ "input": input(&territory, &owner, "UA-KHA-2026-103") }),
+            )
+            .await;
+        let id = created["data"]["createProject"]["project"]["id"].clone();
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                UPDATE,
+                json!({ "input": { "id": id, "expectedVersion": 1, "status": "CANCELLED" } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["updateProject"]["project"]["status"], "CANCELLED",
+            "{body}"
+        );
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                UPDATE,
+                json!({ "input": { "id": id, "expectedVersion": 2, "status": "IMPLEMENTATION" } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["updateProject"]["userErrors"][0]["code"], "INVALID_TRANSITION",
+            "{body}"
+        );
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                PUBLISH,
+                json!({ "input": { "id": id, "expectedVersion": 2 } }),
+            )
+            .await;
+        let error = &body["data"]["publishProject"]["userErrors"][0];
+        assert_eq!(error["code"], "INVALID_TRANSITION", "{body}");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cancelled"))
+        );
+        // The history shows what changed, field by field.
+        let (_, body) = app
+            .graphql_as(Some(&coordinator), r#"{ project(code: "UA-KHA-2026-103") { version history { nodes { operation changes } } } }"#, json!({}))
+            .await;
+        let history = &body["data"]["project"]["history"]["nodes"];
+        assert_eq!(history[1]["operation"], "updateProject", "{body}");
+        assert_eq!(
+            history[1]["changes"]["status"],
+            json!(["identification", "cancelled"])
+        );
+        assert_eq!(
+            body["data"]["project"]["version"], 2,
+            "refusals did not bump the version"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_updates_with_one_expected_version_let_exactly_one_through() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, created) = app
+            .graphql_as(
+                Some(&coordinator),
+                CREATE,
+                json!({ "input": input(&territory, &owner, "UA-KHA-2026-104") }),
+            )
+            .await;
+        let id = created["data"]["createProject"]["project"]["id"].clone();
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let (address, token, id) = (app.address.clone(), coordinator.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                let body: Value = reqwest::Client::new()
+                    .post(format!("{address}/graphql"))
+                    .bearer_auth(token)
+                    .json(&json!({ "query": UPDATE, "variables": { "input": { "id": id, "expectedVersion": 1, "titles": { "en": format!("Title {i}"), "uk": format!("Назва {i}") } } } }))
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json()
+                    .await
+                    .expect("json");
+                body
+            }));
+        }
+        let mut succeeded = 0;
+        let mut conflicts = 0;
+        for task in tasks {
+            let body = task.await.expect("task");
+            let payload = &body["data"]["updateProject"];
+            if payload["project"].is_object() {
+                succeeded += 1;
+            } else if payload["userErrors"][0]["code"] == "CONFLICT" {
+                conflicts += 1;
+            } else {
+                panic!("[{}] unexpected answer: {body}", app.backend);
+            }
+        }
+        assert_eq!((succeeded, conflicts), (1, 15), "[{}]", app.backend);
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                r#"{ project(code: "UA-KHA-2026-104") { version history { totalCount } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(body["data"]["project"]["version"], 2);
+        assert_eq!(
+            body["data"]["project"]["history"]["totalCount"], 2,
+            "one create, one update"
+        );
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn fifty_repeats_of_one_idempotent_create_write_one_project() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let mut request = input(&territory, &owner, "UA-KHA-2026-105");
+        request["idempotencyKey"] = json!("create-kindergarten-roof");
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let (address, token, request, semaphore) = (
+                app.address.clone(),
+                editor.clone(),
+                request.clone(),
+                semaphore.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let _permit = semaphore.acquire().await.expect("permit");
+                let body: Value = reqwest::Client::new()
+                    .post(format!("{address}/graphql"))
+                    .bearer_auth(token)
+                    .json(&json!({ "query": CREATE, "variables": { "input": request } }))
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json()
+                    .await
+                    .expect("json");
+                body["data"]["createProject"]["project"]["id"].clone()
+            }));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for task in tasks {
+            let id = task.await.expect("task");
+            assert!(
+                id.is_string(),
+                "[{}] every repeat answers with the project",
+                app.backend
+            );
+            ids.insert(id.to_string());
+        }
+        assert_eq!(ids.len(), 1, "[{}] one project: {ids:?}", app.backend);
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                r#"{ projects(filter: {titleContains: "Kindergarten roof"}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(body["data"]["projects"]["totalCount"], 1, "{body}");
+        // The same key with another input is refused.
+        request["titles"]["en"] = json!("Something else");
+        let (_, body) = app
+            .graphql_as(Some(&editor), CREATE, json!({ "input": request }))
+            .await;
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"][0]["code"], "IDEMPOTENCY_KEY_REUSED",
+            "{body}"
+        );
+        app.finish().await;
+    }
+}
