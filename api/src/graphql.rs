@@ -228,3 +228,42 @@ pub struct GeoPointInput {
 pub fn member_id(id: &async_graphql::ID, argument: &str) -> Result<i64> {
     crate::ids::decode(id, "Member", argument)
 }
+
+/// A status change: which record, and the version the caller read.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct TransitionInput {
+    /// The record.
+    pub id: async_graphql::ID,
+    /// The version the caller read; a stale version is refused with a CONFLICT user error.
+    pub expected_version: i32,
+}
+
+/// Declares the payload type of a mutation on `$node`: the record, or why not.
+macro_rules! payload {
+    ($payload:ident, $field:ident, $node:ident, $model:ty, $what:literal) => {
+        #[doc = concat!("The result of a mutation of ", $what, ".")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $payload {
+            #[doc = concat!("The ", $what, " as it is now; null when the mutation was refused.")]
+            pub $field: Option<$node>,
+            /// Why the mutation was refused; empty on success.
+            pub user_errors: Vec<$crate::validation::UserError>,
+        }
+
+        impl From<$crate::validation::Outcome<$model>> for $payload {
+            fn from(outcome: $crate::validation::Outcome<$model>) -> Self {
+                match outcome {
+                    $crate::validation::Outcome::Done(model) => Self {
+                        $field: Some($node(model)),
+                        user_errors: Vec::new(),
+                    },
+                    $crate::validation::Outcome::Refused(user_errors) => Self {
+                        $field: None,
+                        user_errors,
+                    },
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;

@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod i18n;
 pub mod ids;
+pub mod lifecycle;
 pub mod loader;
 pub mod member;
 pub mod money;

@@ -22,8 +22,15 @@ use crate::pagination::{self, Page, PageOf, Parent, SortKey, TotalCount};
 
 /// An entity the API serves: its id column and who may see which rows.
 pub trait Table:
-    EntityTrait<Model: ModelTrait<Entity = Self> + FromQueryResult + Clone + Send + Sync + 'static>
-    + Send
+    EntityTrait<
+        Model: ModelTrait<Entity = Self>
+                   + FromQueryResult
+                   + Clone
+                   + Send
+                   + Sync
+                   + serde::Serialize
+                   + 'static,
+    > + Send
     + Sync
     + 'static
 {

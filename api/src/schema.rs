@@ -28,7 +28,11 @@ pub struct QueryRoot(
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(project::mutation::ProjectMutation);
+pub struct MutationRoot(
+    project::mutation::ProjectMutation,
+    member::mutation::MemberMutation,
+    assistance::mutation::AssistanceMutation,
+);
 
 /// The service's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

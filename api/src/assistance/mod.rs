@@ -1,5 +1,7 @@
 //! Technical assistance: offers, needs and the matches between them.
 
+pub mod mutation;
 pub mod query;
 pub mod service;
 pub mod types;
+pub mod write;

@@ -399,6 +399,10 @@ impl Member {
             graphql::nested::<HistoryOfMember, _>(ctx, self.0.id, args, AuditEvent).await?;
         Ok(AuditEventConnection::new(page, total))
     }
+    /// Version for optimistic concurrency; increases with every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

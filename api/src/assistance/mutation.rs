@@ -1,0 +1,421 @@
+//! Mutations of assistance offers, needs and matches.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::NaiveDate;
+use entity::{assistance_match, assistance_need, assistance_offer};
+
+use crate::assistance::types::{AssistanceMatch, AssistanceNeed, AssistanceOffer};
+use crate::assistance::write::{self, AssistanceFields};
+use crate::codes::{Code, Modality, Urgency};
+use crate::graphql::{self, TransitionInput, payload};
+use crate::ids;
+use crate::lifecycle::{self, Lifecycle, Who};
+use crate::validation::Outcome;
+
+payload!(
+    AssistanceOfferPayload,
+    offer,
+    AssistanceOffer,
+    assistance_offer::Model,
+    "an assistance offer"
+);
+payload!(
+    AssistanceNeedPayload,
+    need,
+    AssistanceNeed,
+    assistance_need::Model,
+    "an assistance need"
+);
+payload!(
+    AssistanceMatchPayload,
+    assistance_match,
+    AssistanceMatch,
+    assistance_match::Model,
+    "a match"
+);
+
+/// A new offer of technical assistance; it is created as a draft.
+#[derive(InputObject)]
+pub struct CreateAssistanceOfferInput {
+    /// The offering member (editors: their own organisation).
+    pub member_id: ID,
+    /// Title (at most 200 characters).
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Themes as OECD DAC 5-digit purpose codes (at least one).
+    pub themes: Vec<String>,
+    /// How the assistance is delivered.
+    pub modality: Modality,
+    /// Working languages as ISO 639-1 codes (at least one).
+    pub languages: Vec<String>,
+    /// Capacity in person-days (1 to 10000).
+    pub capacity_days: i32,
+    /// First day available.
+    pub available_from: Option<NaiveDate>,
+    /// Last day available, not before the first.
+    pub available_until: Option<NaiveDate>,
+}
+
+/// A new need for technical assistance; it is created as a draft.
+#[derive(InputObject)]
+pub struct CreateAssistanceNeedInput {
+    /// The member asking for help (editors: their own organisation).
+    pub member_id: ID,
+    /// The project the help is for.
+    pub project_id: Option<ID>,
+    /// Title (at most 200 characters).
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Themes as OECD DAC 5-digit purpose codes (at least one).
+    pub themes: Vec<String>,
+    /// Wanted modality; omit when any will do.
+    pub modality: Option<Modality>,
+    /// Working languages as ISO 639-1 codes (at least one).
+    pub languages: Vec<String>,
+    /// Person-days needed (1 to 10000).
+    pub days_needed: i32,
+    /// Earliest start.
+    pub needed_from: Option<NaiveDate>,
+    /// Latest end, not before the earliest start.
+    pub needed_until: Option<NaiveDate>,
+    /// How urgent (default: medium).
+    pub urgency: Option<Urgency>,
+}
+
+/// A proposed match of an open offer with an open need.
+#[derive(InputObject)]
+pub struct ProposeMatchInput {
+    /// The offer.
+    pub offer_id: ID,
+    /// The need.
+    pub need_id: ID,
+    /// The score the match is proposed with, 0 to 1 (default 0).
+    pub score: Option<f64>,
+}
+
+/// Completion of a match with its outcome.
+#[derive(InputObject)]
+pub struct CompleteMatchInput {
+    /// The match.
+    pub id: ID,
+    /// The version the caller read.
+    pub expected_version: i32,
+    /// What the assistance achieved.
+    pub outcome: String,
+}
+
+async fn moved<E: Lifecycle>(
+    ctx: &Context<'_>,
+    input: TransitionInput,
+    operation: &str,
+    moves: &[(&str, &str)],
+    target: &str,
+) -> async_graphql::Result<Outcome<E::Model>> {
+    let loaders = graphql::loaders(ctx)?;
+    let id = ids::decode(&input.id, E::TYPE, "input.id")?;
+    Ok(lifecycle::transition::<E>(
+        loaders.db(),
+        loaders.principal(),
+        id,
+        input.expected_version,
+        operation,
+        moves,
+        target,
+        Who::OwnerOrSecretariat,
+        Vec::new(),
+    )
+    .await?)
+}
+
+async fn matched(
+    ctx: &Context<'_>,
+    input: TransitionInput,
+    operation: &str,
+    from: &[&str],
+    to: &str,
+) -> async_graphql::Result<AssistanceMatchPayload> {
+    let loaders = graphql::loaders(ctx)?;
+    let id = ids::decode(&input.id, "AssistanceMatch", "input.id")?;
+    let outcome = write::move_match(
+        loaders.db(),
+        loaders.principal(),
+        id,
+        input.expected_version,
+        operation,
+        from,
+        to,
+        None,
+    )
+    .await?;
+    Ok(outcome.into())
+}
+
+/// Mutations of technical assistance.
+#[derive(Default)]
+pub struct AssistanceMutation;
+
+/// Mutations of technical assistance.
+#[Object]
+impl AssistanceMutation {
+    /// Offers technical assistance (created as a draft; open it to make it public).
+    async fn create_assistance_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offer.")] input: CreateAssistanceOfferInput,
+    ) -> async_graphql::Result<AssistanceOfferPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let fields = AssistanceFields {
+            member_id: graphql::member_id(&input.member_id, "input.memberId")?,
+            project_id: None,
+            title: input.title,
+            description: input.description,
+            themes: input.themes,
+            modality: Some(input.modality.code().to_owned()),
+            languages: input.languages,
+            days: input.capacity_days,
+            from: input.available_from,
+            until: input.available_until,
+            urgency: None,
+        };
+        Ok(
+            write::create_offer(loaders.db(), loaders.principal(), fields)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Opens a draft offer for matching.
+    async fn open_assistance_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offer and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceOfferPayload> {
+        Ok(moved::<assistance_offer::Entity>(
+            ctx,
+            input,
+            "openAssistanceOffer",
+            &[("DRAFT", "OPEN")],
+            "OPEN",
+        )
+        .await?
+        .into())
+    }
+
+    /// Withdraws a draft or open offer.
+    async fn withdraw_assistance_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offer and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceOfferPayload> {
+        Ok(moved::<assistance_offer::Entity>(
+            ctx,
+            input,
+            "withdrawAssistanceOffer",
+            &[("DRAFT", "WITHDRAWN"), ("OPEN", "WITHDRAWN")],
+            "WITHDRAWN",
+        )
+        .await?
+        .into())
+    }
+
+    /// Closes an open or matched offer.
+    async fn close_assistance_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offer and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceOfferPayload> {
+        Ok(moved::<assistance_offer::Entity>(
+            ctx,
+            input,
+            "closeAssistanceOffer",
+            &[("OPEN", "CLOSED"), ("MATCHED", "CLOSED")],
+            "CLOSED",
+        )
+        .await?
+        .into())
+    }
+
+    /// Asks for technical assistance (created as a draft; open it to make it public).
+    async fn create_assistance_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need.")] input: CreateAssistanceNeedInput,
+    ) -> async_graphql::Result<AssistanceNeedPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let fields = AssistanceFields {
+            member_id: graphql::member_id(&input.member_id, "input.memberId")?,
+            project_id: input
+                .project_id
+                .map(|p| ids::decode(&p, "Project", "input.projectId"))
+                .transpose()?,
+            title: input.title,
+            description: input.description,
+            themes: input.themes,
+            modality: input.modality.map(|m| m.code().to_owned()),
+            languages: input.languages,
+            days: input.days_needed,
+            from: input.needed_from,
+            until: input.needed_until,
+            urgency: input.urgency.map(|u| u.code().to_owned()),
+        };
+        Ok(
+            write::create_need(loaders.db(), loaders.principal(), fields)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Opens a draft need for matching.
+    async fn open_assistance_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceNeedPayload> {
+        Ok(moved::<assistance_need::Entity>(
+            ctx,
+            input,
+            "openAssistanceNeed",
+            &[("DRAFT", "OPEN")],
+            "OPEN",
+        )
+        .await?
+        .into())
+    }
+
+    /// Withdraws a draft or open need.
+    async fn withdraw_assistance_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceNeedPayload> {
+        Ok(moved::<assistance_need::Entity>(
+            ctx,
+            input,
+            "withdrawAssistanceNeed",
+            &[("DRAFT", "WITHDRAWN"), ("OPEN", "WITHDRAWN")],
+            "WITHDRAWN",
+        )
+        .await?
+        .into())
+    }
+
+    /// Closes an open or matched need.
+    async fn close_assistance_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceNeedPayload> {
+        Ok(moved::<assistance_need::Entity>(
+            ctx,
+            input,
+            "closeAssistanceNeed",
+            &[("OPEN", "CLOSED"), ("MATCHED", "CLOSED")],
+            "CLOSED",
+        )
+        .await?
+        .into())
+    }
+
+    /// Proposes a match of an open offer with an open need (either side, or the secretariat).
+    async fn propose_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offer, the need and the score.")] input: ProposeMatchInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let offer = ids::decode(&input.offer_id, "AssistanceOffer", "input.offerId")?;
+        let need = ids::decode(&input.need_id, "AssistanceNeed", "input.needId")?;
+        let score = input.score.unwrap_or(0.0);
+        let score_milli = if score.is_finite() {
+            (score * 1000.0).round() as i32
+        } else {
+            -1
+        };
+        Ok(
+            write::propose_match(loaders.db(), loaders.principal(), offer, need, score_milli)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Accepts a proposed match; its offer and need become MATCHED.
+    async fn accept_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The match and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "AssistanceMatch", "input.id")?;
+        Ok(write::move_match(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            input.expected_version,
+            "acceptMatch",
+            &["PROPOSED"],
+            "ACCEPTED",
+            None,
+        )
+        .await?
+        .into())
+    }
+
+    /// Declines a proposed match.
+    async fn decline_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The match and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        matched(ctx, input, "declineMatch", &["PROPOSED"], "DECLINED").await
+    }
+
+    /// Starts the work of an accepted match.
+    async fn start_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The match and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        matched(ctx, input, "startMatch", &["ACCEPTED"], "ACTIVE").await
+    }
+
+    /// Completes an active match and records its outcome.
+    async fn complete_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The match, the version the caller read and the outcome.")]
+        input: CompleteMatchInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "AssistanceMatch", "input.id")?;
+        Ok(write::move_match(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            input.expected_version,
+            "completeMatch",
+            &["ACTIVE"],
+            "COMPLETED",
+            Some(input.outcome),
+        )
+        .await?
+        .into())
+    }
+
+    /// Cancels an accepted or active match.
+    async fn cancel_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The match and the version the caller read.")] input: TransitionInput,
+    ) -> async_graphql::Result<AssistanceMatchPayload> {
+        matched(
+            ctx,
+            input,
+            "cancelMatch",
+            &["ACCEPTED", "ACTIVE"],
+            "CANCELLED",
+        )
+        .await
+    }
+}

@@ -1,0 +1,424 @@
+//! Writing assistance offers, needs and matches. Status changes that touch one
+//! record go through [`crate::lifecycle`]; the ones here create records or
+//! move several together.
+
+use chrono::{NaiveDate, Utc};
+use entity::{assistance_match, assistance_need, assistance_offer, member, project};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use serde::Serialize;
+
+use crate::audit::service::{self as audit, Writer};
+use crate::auth::Principal;
+use crate::codelists;
+use crate::error::{AppError, Result};
+use crate::lifecycle::{Who, authorise};
+use crate::validation::{Check, Outcome, UserErrorCode};
+
+/// What an offer or a need is made of, as a caller gives it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssistanceFields {
+    /// The offering or needing member.
+    pub member_id: i64,
+    /// The project a need is for.
+    pub project_id: Option<i64>,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// DAC 5-digit purpose codes.
+    pub themes: Vec<String>,
+    /// Modality code (required for offers).
+    pub modality: Option<String>,
+    /// ISO 639-1 languages.
+    pub languages: Vec<String>,
+    /// Person-days offered or needed.
+    pub days: i32,
+    /// Window start.
+    pub from: Option<NaiveDate>,
+    /// Window end.
+    pub until: Option<NaiveDate>,
+    /// Urgency code (needs only).
+    pub urgency: Option<String>,
+}
+
+async fn check_fields(
+    db: &impl ConnectionTrait,
+    fields: &AssistanceFields,
+    until_path: &str,
+) -> Result<Check> {
+    let mut check = Check::default();
+    check.text("title", &fields.title, 200);
+    check.text("description", &fields.description, 10_000);
+    if fields.themes.is_empty() {
+        check.fail(
+            "themes",
+            UserErrorCode::Required,
+            "`themes` needs at least one DAC purpose code",
+        );
+    }
+    for theme in &fields.themes {
+        check.code_in(
+            "themes",
+            theme,
+            codelists::DAC_PURPOSE_CODES,
+            "an OECD DAC 5-digit purpose code",
+        );
+    }
+    if fields.languages.is_empty() {
+        check.fail(
+            "languages",
+            UserErrorCode::Required,
+            "`languages` needs at least one ISO 639-1 code",
+        );
+    }
+    for language in &fields.languages {
+        check.code_in(
+            "languages",
+            language,
+            codelists::LANGUAGES,
+            "an ISO 639-1 language code",
+        );
+    }
+    if !(1..=10_000).contains(&fields.days) {
+        check.fail(
+            "days",
+            UserErrorCode::Invalid,
+            "person-days must be between 1 and 10000",
+        );
+    }
+    check.date_order(until_path, fields.from, fields.until);
+    if member::Entity::find_by_id(fields.member_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        check.fail(
+            "memberId",
+            UserErrorCode::NotFound,
+            "`memberId` names no member",
+        );
+    }
+    if let Some(project) = fields.project_id
+        && project::Entity::find_by_id(project)
+            .one(db)
+            .await?
+            .is_none()
+    {
+        check.fail(
+            "projectId",
+            UserErrorCode::NotFound,
+            "`projectId` names no project",
+        );
+    }
+    Ok(check)
+}
+
+/// Creates an offer as a draft (its member's editors, the secretariat).
+pub async fn create_offer(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    fields: AssistanceFields,
+) -> Result<Outcome<assistance_offer::Model>> {
+    let actor = authorise(principal, Who::OwnerOrSecretariat, Some(fields.member_id))?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = assistance_offer::ActiveModel {
+        id: sea_orm::NotSet,
+        member_id: Set(fields.member_id),
+        title: Set(fields.title),
+        description: Set(fields.description),
+        themes: Set(entity::list::encode(&fields.themes)),
+        modality: Set(fields.modality.unwrap_or_default()),
+        languages: Set(entity::list::encode(&fields.languages)),
+        capacity_days: Set(fields.days),
+        available_from: Set(fields.from),
+        available_until: Set(fields.until),
+        status: Set("DRAFT".into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "createAssistanceOffer",
+            "AssistanceOffer",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Creates a need as a draft (its member's editors, the secretariat).
+pub async fn create_need(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    fields: AssistanceFields,
+) -> Result<Outcome<assistance_need::Model>> {
+    let actor = authorise(principal, Who::OwnerOrSecretariat, Some(fields.member_id))?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = assistance_need::ActiveModel {
+        id: sea_orm::NotSet,
+        member_id: Set(fields.member_id),
+        project_id: Set(fields.project_id),
+        title: Set(fields.title),
+        description: Set(fields.description),
+        themes: Set(entity::list::encode(&fields.themes)),
+        modality: Set(fields.modality),
+        languages: Set(entity::list::encode(&fields.languages)),
+        days_needed: Set(fields.days),
+        needed_from: Set(fields.from),
+        needed_until: Set(fields.until),
+        urgency: Set(fields.urgency.unwrap_or_else(|| "MEDIUM".into())),
+        status: Set("DRAFT".into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "createAssistanceNeed",
+            "AssistanceNeed",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Proposes a match of an open offer with an open need (either side's editors,
+/// the secretariat). A closed, withdrawn or draft offer or need cannot be matched.
+pub async fn propose_match(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    offer_id: i64,
+    need_id: i64,
+    score_milli: i32,
+) -> Result<Outcome<assistance_match::Model>> {
+    let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let offer = assistance_offer::Entity::find_by_id(offer_id)
+        .one(writer.txn())
+        .await?;
+    let need = assistance_need::Entity::find_by_id(need_id)
+        .one(writer.txn())
+        .await?;
+    let (Some(offer), Some(need)) = (offer, need) else {
+        return Ok(Outcome::refuse(
+            "offerId",
+            UserErrorCode::NotFound,
+            "the offer or the need does not exist",
+        ));
+    };
+    if authorise(principal, Who::OwnerOrSecretariat, Some(offer.member_id)).is_err() {
+        authorise(principal, Who::OwnerOrSecretariat, Some(need.member_id))?;
+    }
+    let mut check = Check::default();
+    if offer.status != "OPEN" {
+        check.fail(
+            "offerId",
+            UserErrorCode::InvalidTransition,
+            format!("a {} offer cannot be matched", offer.status.to_lowercase()),
+        );
+    }
+    if need.status != "OPEN" {
+        check.fail(
+            "needId",
+            UserErrorCode::InvalidTransition,
+            format!("a {} need cannot be matched", need.status.to_lowercase()),
+        );
+    }
+    if !(0..=1000).contains(&score_milli) {
+        check.fail(
+            "score",
+            UserErrorCode::Invalid,
+            "`score` must be between 0 and 1",
+        );
+    }
+    let pending = assistance_match::Entity::find()
+        .filter(assistance_match::Column::OfferId.eq(offer_id))
+        .filter(assistance_match::Column::NeedId.eq(need_id))
+        .filter(assistance_match::Column::Status.is_in(["PROPOSED", "ACCEPTED", "ACTIVE"]))
+        .one(writer.txn())
+        .await?;
+    if pending.is_some() {
+        check.fail(
+            "needId",
+            UserErrorCode::Duplicate,
+            "this offer and need are already matched",
+        );
+    }
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = assistance_match::ActiveModel {
+        id: sea_orm::NotSet,
+        offer_id: Set(offer_id),
+        need_id: Set(need_id),
+        status: Set("PROPOSED".into()),
+        score_milli: Set(score_milli),
+        outcome: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "proposeMatch",
+            "AssistanceMatch",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Moves a match along its life cycle (either side's editors, the secretariat):
+/// `PROPOSED → ACCEPTED | DECLINED`, `ACCEPTED → ACTIVE | CANCELLED`,
+/// `ACTIVE → COMPLETED | CANCELLED`. On acceptance its offer and need become
+/// MATCHED in the same transaction; on completion the outcome is recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn move_match(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    expected_version: i32,
+    operation: &str,
+    from: &[&str],
+    to: &str,
+    outcome: Option<String>,
+) -> Result<Outcome<assistance_match::Model>> {
+    let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(before) = assistance_match::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no match",
+        ));
+    };
+    let offer = assistance_offer::Entity::find_by_id(before.offer_id)
+        .one(writer.txn())
+        .await?;
+    let need = assistance_need::Entity::find_by_id(before.need_id)
+        .one(writer.txn())
+        .await?;
+    let (Some(offer), Some(need)) = (offer, need) else {
+        return Err(AppError::internal("match without its offer or need"));
+    };
+    if authorise(principal, Who::OwnerOrSecretariat, Some(offer.member_id)).is_err() {
+        authorise(principal, Who::OwnerOrSecretariat, Some(need.member_id))?;
+    }
+    if before.version != expected_version {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!(
+                "the match changed since version {expected_version}; it is at version {} now",
+                before.version
+            ),
+        ));
+    }
+    if !from.contains(&before.status.as_str()) {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::InvalidTransition,
+            format!(
+                "a {} match cannot become {}",
+                before.status.to_lowercase(),
+                to.to_lowercase()
+            ),
+        ));
+    }
+    let mut check = Check::default();
+    if let Some(text) = &outcome {
+        check.text("outcome", text, 10_000);
+    }
+    if to == "ACCEPTED" {
+        if offer.status != "OPEN" {
+            check.fail(
+                "id",
+                UserErrorCode::InvalidTransition,
+                format!(
+                    "the offer is {} and cannot be matched",
+                    offer.status.to_lowercase()
+                ),
+            );
+        }
+        if need.status != "OPEN" {
+            check.fail(
+                "id",
+                UserErrorCode::InvalidTransition,
+                format!(
+                    "the need is {} and cannot be matched",
+                    need.status.to_lowercase()
+                ),
+            );
+        }
+    }
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let mut active: assistance_match::ActiveModel = before.clone().into();
+    active.status = Set(to.to_owned());
+    if outcome.is_some() {
+        active.outcome = Set(outcome);
+    }
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(now);
+    let after = active.update(writer.txn()).await?;
+    writer
+        .record(
+            operation,
+            "AssistanceMatch",
+            id,
+            &audit::diff(&before, &after),
+        )
+        .await?;
+    if to == "ACCEPTED" {
+        let mut o: assistance_offer::ActiveModel = offer.clone().into();
+        o.status = Set("MATCHED".into());
+        o.version = Set(offer.version + 1);
+        o.updated_at = Set(now);
+        let o = o.update(writer.txn()).await?;
+        writer
+            .record(operation, "AssistanceOffer", o.id, &audit::diff(&offer, &o))
+            .await?;
+        let mut n: assistance_need::ActiveModel = need.clone().into();
+        n.status = Set("MATCHED".into());
+        n.version = Set(need.version + 1);
+        n.updated_at = Set(now);
+        let n = n.update(writer.txn()).await?;
+        writer
+            .record(operation, "AssistanceNeed", n.id, &audit::diff(&need, &n))
+            .await?;
+    }
+    writer.commit().await?;
+    Ok(Outcome::Done(after))
+}
