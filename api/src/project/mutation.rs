@@ -3,10 +3,13 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use crate::codes::{BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme};
-use crate::graphql::{self, GeoPointInput, LocalizedTextInput, MoneyInput};
+use crate::codes::{
+    BuildBackBetter, Code, FinanceType, FundingStage, OrganisationRole, ParticipantRole,
+    ProjectPurpose, ProjectStatus, ProjectType, Theme,
+};
+use crate::graphql::{self, GeoPointInput, LocalizedTextInput, MoneyInput, payload};
 use crate::ids;
-use crate::project::types::Project;
+use crate::project::types::{Funding, Participant, Project};
 use crate::project::write::{self, Change, ProjectFields};
 use crate::validation::{Outcome, UserError};
 
@@ -142,6 +145,58 @@ fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
         MaybeUndefined::Null => *target = None,
         MaybeUndefined::Value(v) => *target = Some(v),
     }
+}
+
+payload!(
+    FundingPayload,
+    funding,
+    Funding,
+    entity::funding::Model,
+    "a funding record"
+);
+payload!(
+    ParticipantPayload,
+    participant,
+    Participant,
+    entity::participant::Model,
+    "a participation"
+);
+
+/// A pledge, commitment or disbursement.
+#[derive(InputObject)]
+pub struct RecordFundingInput {
+    /// The funded project.
+    pub project_id: ID,
+    /// The funder (its editors may record their own funding).
+    pub funder_id: ID,
+    /// Stage along the funding funnel.
+    pub stage: FundingStage,
+    /// Financial instrument.
+    pub finance_type: FinanceType,
+    /// The amount, not negative; disbursements may not exceed the funder's commitments in the currency.
+    pub amount: MoneyInput,
+    /// Value date.
+    pub value_date: NaiveDate,
+}
+
+/// A new participation in a project.
+#[derive(InputObject)]
+pub struct AddParticipantInput {
+    /// The project.
+    pub project_id: ID,
+    /// The participating member.
+    pub member_id: ID,
+    /// Role in IATI terms.
+    pub organisation_role: OrganisationRole,
+    /// Role in the Alliance's terms.
+    pub alliance_role: ParticipantRole,
+}
+
+/// Removal of a record entered in error; the audit trail keeps it.
+#[derive(InputObject)]
+pub struct RemoveInput {
+    /// The record.
+    pub id: ID,
 }
 
 /// Mutations of projects.
@@ -295,6 +350,78 @@ impl ProjectMutation {
         )
         .await?;
         Ok(outcome.into())
+    }
+
+    /// Records a pledge, commitment or disbursement (the project's editors, the funder's editors, the secretariat).
+    async fn record_funding(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The funding record.")] input: RecordFundingInput,
+    ) -> async_graphql::Result<FundingPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let fields = write::FundingFields {
+            project_id: ids::decode(&input.project_id, "Project", "input.projectId")?,
+            funder_id: graphql::member_id(&input.funder_id, "input.funderId")?,
+            stage: input.stage.code().to_owned(),
+            finance_type: input.finance_type.code().to_owned(),
+            amount: input.amount.amount,
+            currency: input.amount.currency,
+            value_date: input.value_date,
+        };
+        Ok(
+            write::record_funding(loaders.db(), loaders.principal(), fields)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Removes a funding record entered in error (refused when disbursements would then exceed commitments).
+    async fn remove_funding(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The funding record.")] input: RemoveInput,
+    ) -> async_graphql::Result<FundingPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Funding", "input.id")?;
+        Ok(write::remove_funding(loaders.db(), loaders.principal(), id)
+            .await?
+            .into())
+    }
+
+    /// Adds a participant to a project (the project's editors, the secretariat).
+    async fn add_participant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The participation.")] input: AddParticipantInput,
+    ) -> async_graphql::Result<ParticipantPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let project = ids::decode(&input.project_id, "Project", "input.projectId")?;
+        let member = graphql::member_id(&input.member_id, "input.memberId")?;
+        let outcome = write::add_participant(
+            loaders.db(),
+            loaders.principal(),
+            project,
+            member,
+            input.organisation_role.code().to_owned(),
+            input.alliance_role.code().to_owned(),
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// Removes a participant entered in error.
+    async fn remove_participant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The participation.")] input: RemoveInput,
+    ) -> async_graphql::Result<ParticipantPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Participant", "input.id")?;
+        Ok(
+            write::remove_participant(loaders.db(), loaders.principal(), id)
+                .await?
+                .into(),
+        )
     }
 
     /// Archives a draft or published project (coordinators); it stays readable for the record.

@@ -3,7 +3,7 @@
 //! user errors and change nothing.
 
 use chrono::{NaiveDate, Utc};
-use entity::{member, project, territory};
+use entity::{funding, member, participant, project, territory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -487,4 +487,320 @@ mod tests {
         assert!(!status_change_allowed("cancelled", "implementation"));
         assert!(!status_change_allowed("decommissioned", "cancelled"));
     }
+}
+
+/// Loads a project for a change of its parts and checks that `principal` may
+/// change it (its owner's editors, the secretariat) or, when `funder` is given,
+/// is that funder's editor.
+async fn project_for_change(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    project_id: i64,
+    funder: Option<i64>,
+) -> Result<std::result::Result<project::Model, Outcome<()>>> {
+    let Some(project) = project::Entity::find_by_id(project_id).one(db).await? else {
+        return Ok(Err(Outcome::refuse(
+            "projectId",
+            UserErrorCode::NotFound,
+            "`projectId` names no project",
+        )));
+    };
+    let secretariat = matches!(
+        principal.role(),
+        Some(crate::auth::Role::Coordinator | crate::auth::Role::Admin)
+    );
+    let own = principal.own_member();
+    let visible = secretariat
+        || principal.sees_everything()
+        || own == Some(project.owner_id)
+        || project.visibility != "DRAFT";
+    if !visible {
+        return Ok(Err(Outcome::refuse(
+            "projectId",
+            UserErrorCode::NotFound,
+            "`projectId` names no project",
+        )));
+    }
+    let allowed =
+        secretariat || own == Some(project.owner_id) || (funder.is_some() && own == funder);
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Ok(project))
+}
+
+fn refused<T>(outcome: Outcome<()>) -> Outcome<T> {
+    match outcome {
+        Outcome::Refused(errors) => Outcome::Refused(errors),
+        Outcome::Done(()) => Outcome::Refused(Vec::new()),
+    }
+}
+
+/// A funding record as a caller gives it.
+#[derive(Clone, Debug)]
+pub struct FundingFields {
+    /// The funded project.
+    pub project_id: i64,
+    /// The funder.
+    pub funder_id: i64,
+    /// Stage code.
+    pub stage: String,
+    /// IATI FinanceType code.
+    pub finance_type: String,
+    /// Decimal amount.
+    pub amount: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Value date.
+    pub value_date: NaiveDate,
+}
+
+/// Whether disbursements stay within commitments for `funder` and `currency` on `project`.
+async fn disbursed_within_committed(
+    db: &impl ConnectionTrait,
+    project_id: i64,
+    funder_id: i64,
+    currency: &str,
+) -> Result<bool> {
+    let rows = funding::Entity::find()
+        .filter(funding::Column::ProjectId.eq(project_id))
+        .filter(funding::Column::FunderId.eq(funder_id))
+        .filter(funding::Column::Currency.eq(currency))
+        .all(db)
+        .await?;
+    let sum = |stage: &str| -> i128 {
+        rows.iter()
+            .filter(|r| r.stage == stage)
+            .map(|r| i128::from(r.amount_minor))
+            .sum()
+    };
+    Ok(sum("DISBURSED") <= sum("COMMITTED"))
+}
+
+/// Records a pledge, commitment or disbursement. Disbursements may not exceed
+/// the funder's commitments in the same currency.
+pub async fn record_funding(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    fields: FundingFields,
+) -> Result<Outcome<funding::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    if let Err(refusal) = project_for_change(
+        writer.txn(),
+        principal,
+        fields.project_id,
+        Some(fields.funder_id),
+    )
+    .await?
+    {
+        return Ok(refused(refusal));
+    }
+    let mut check = Check::default();
+    let amount = check.money("amount", &fields.amount, &fields.currency);
+    if member::Entity::find_by_id(fields.funder_id)
+        .one(writer.txn())
+        .await?
+        .is_none()
+    {
+        check.fail(
+            "funderId",
+            UserErrorCode::NotFound,
+            "`funderId` names no member",
+        );
+    }
+    let Some(amount) = amount.filter(|_| check.is_ok()) else {
+        return Ok(Outcome::Refused(check.into_errors()));
+    };
+    let now = Utc::now();
+    let created = funding::ActiveModel {
+        id: sea_orm::NotSet,
+        project_id: Set(fields.project_id),
+        funder_id: Set(fields.funder_id),
+        stage: Set(fields.stage),
+        finance_type: Set(fields.finance_type),
+        amount_minor: Set(amount),
+        currency: Set(fields.currency.clone()),
+        value_date: Set(fields.value_date),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    if !disbursed_within_committed(
+        writer.txn(),
+        fields.project_id,
+        fields.funder_id,
+        &fields.currency,
+    )
+    .await?
+    {
+        return Ok(Outcome::refuse(
+            "amount.amount",
+            UserErrorCode::ExceedsCommitted,
+            "disbursements would exceed this funder's commitments in this currency",
+        ));
+    }
+    writer
+        .record(
+            "recordFunding",
+            "Funding",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Removes a funding record entered in error; the audit trail keeps it.
+pub async fn remove_funding(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Outcome<funding::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(record) = funding::Entity::find_by_id(id).one(writer.txn()).await? else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no funding record",
+        ));
+    };
+    if let Err(refusal) = project_for_change(
+        writer.txn(),
+        principal,
+        record.project_id,
+        Some(record.funder_id),
+    )
+    .await?
+    {
+        return Ok(refused(refusal));
+    }
+    funding::Entity::delete_by_id(id).exec(writer.txn()).await?;
+    if !disbursed_within_committed(
+        writer.txn(),
+        record.project_id,
+        record.funder_id,
+        &record.currency,
+    )
+    .await?
+    {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::ExceedsCommitted,
+            "without this commitment, disbursements would exceed commitments",
+        ));
+    }
+    writer
+        .record(
+            "removeFunding",
+            "Funding",
+            id,
+            &serde_json::json!({ "removed": audit::snapshot(&record) }),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(record))
+}
+
+/// Adds a member to a project's participants.
+pub async fn add_participant(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    project_id: i64,
+    member_id: i64,
+    iati_role: String,
+    alliance_role: String,
+) -> Result<Outcome<participant::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
+        return Ok(refused(refusal));
+    }
+    if member::Entity::find_by_id(member_id)
+        .one(writer.txn())
+        .await?
+        .is_none()
+    {
+        return Ok(Outcome::refuse(
+            "memberId",
+            UserErrorCode::NotFound,
+            "`memberId` names no member",
+        ));
+    }
+    let existing = participant::Entity::find()
+        .filter(participant::Column::ProjectId.eq(project_id))
+        .filter(participant::Column::MemberId.eq(member_id))
+        .filter(participant::Column::IatiRole.eq(iati_role.as_str()))
+        .one(writer.txn())
+        .await?;
+    if existing.is_some() {
+        return Ok(Outcome::refuse(
+            "memberId",
+            UserErrorCode::Duplicate,
+            "the member already takes part in this role",
+        ));
+    }
+    let now = Utc::now();
+    let created = participant::ActiveModel {
+        id: sea_orm::NotSet,
+        project_id: Set(project_id),
+        member_id: Set(member_id),
+        iati_role: Set(iati_role),
+        alliance_role: Set(alliance_role),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "addParticipant",
+            "Participant",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Removes a participation; the audit trail keeps it.
+pub async fn remove_participant(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Outcome<participant::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(record) = participant::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no participant",
+        ));
+    };
+    if let Err(refusal) =
+        project_for_change(writer.txn(), principal, record.project_id, None).await?
+    {
+        return Ok(refused(refusal));
+    }
+    participant::Entity::delete_by_id(id)
+        .exec(writer.txn())
+        .await?;
+    writer
+        .record(
+            "removeParticipant",
+            "Participant",
+            id,
+            &serde_json::json!({ "removed": audit::snapshot(&record) }),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(record))
 }
