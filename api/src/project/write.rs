@@ -359,7 +359,9 @@ pub async fn update(
             "`id` names no project",
         ));
     };
-    let visible = principal.sees_everything() || principal.own_member() == Some(before.owner_id);
+    let visible = principal.sees_everything()
+        || principal.own_member() == Some(before.owner_id)
+        || before.visibility != "DRAFT";
     if !visible {
         return Ok(Outcome::refuse(
             "id",
