@@ -3,7 +3,7 @@
 //! allowed from the current status, write, audit — in one transaction.
 
 use chrono::Utc;
-use entity::{assistance_need, assistance_offer, member};
+use entity::{assistance_need, assistance_offer, member, partnership};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, ModelTrait, QueryFilter, Value};
 
@@ -23,8 +23,8 @@ pub trait Lifecycle: Table {
     fn version_column() -> Self::Column;
     /// The last-change column.
     fn updated_at_column() -> Self::Column;
-    /// The member whose editors may move the record, if any.
-    fn owner(model: &Self::Model) -> Option<i64>;
+    /// The members whose editors may move the record.
+    fn owners(model: &Self::Model) -> Vec<i64>;
 }
 
 /// Who may make a move.
@@ -51,11 +51,13 @@ fn int(value: Value) -> i64 {
     }
 }
 
-/// Whether `principal` may act as `who` on a record owned by `owner`.
-pub fn authorise(principal: &Principal, who: Who, owner: Option<i64>) -> Result<Actor> {
+/// Whether `principal` may act as `who` on a record owned by `owners`.
+pub fn authorise(principal: &Principal, who: Who, owners: &[i64]) -> Result<Actor> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let secretariat = matches!(principal.role(), Some(Role::Coordinator | Role::Admin));
-    let owns = owner.is_some() && principal.own_member() == owner;
+    let owns = principal
+        .own_member()
+        .is_some_and(|own| owners.contains(&own));
     match who {
         _ if secretariat => Ok(actor),
         Who::OwnerOrSecretariat if owns => Ok(actor),
@@ -91,7 +93,7 @@ pub async fn transition<E: Lifecycle>(
     else {
         return Ok(not_found());
     };
-    authorise(principal, who, E::owner(&before))?;
+    authorise(principal, who, &E::owners(&before))?;
     let version = int(before.get(E::version_column()));
     if version != i64::from(expected_version) {
         return Ok(Outcome::refuse(
@@ -161,7 +163,7 @@ pub trait FindVisible: Table {
 impl<E: Table> FindVisible for E {}
 
 macro_rules! lifecycle {
-    ($entity:ident, $type_name:literal, $owner:expr) => {
+    ($entity:ident, $type_name:literal, $owners:expr) => {
         impl Lifecycle for $entity::Entity {
             const TYPE: &'static str = $type_name;
             fn status_column() -> $entity::Column {
@@ -173,14 +175,18 @@ macro_rules! lifecycle {
             fn updated_at_column() -> $entity::Column {
                 $entity::Column::UpdatedAt
             }
-            fn owner(model: &$entity::Model) -> Option<i64> {
-                let owner: fn(&$entity::Model) -> Option<i64> = $owner;
-                owner(model)
+            fn owners(model: &$entity::Model) -> Vec<i64> {
+                let owners: fn(&$entity::Model) -> Vec<i64> = $owners;
+                owners(model)
             }
         }
     };
 }
 
-lifecycle!(member, "Member", |m| Some(m.id));
-lifecycle!(assistance_offer, "AssistanceOffer", |o| Some(o.member_id));
-lifecycle!(assistance_need, "AssistanceNeed", |n| Some(n.member_id));
+lifecycle!(member, "Member", |m| vec![m.id]);
+lifecycle!(assistance_offer, "AssistanceOffer", |o| vec![o.member_id]);
+lifecycle!(assistance_need, "AssistanceNeed", |n| vec![n.member_id]);
+lifecycle!(partnership, "Partnership", |p| vec![
+    p.eu_member_id,
+    p.ua_member_id
+]);

@@ -85,6 +85,18 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Mutation", "startMatch", Access::Roles(WRITERS)),
     ("Mutation", "completeMatch", Access::Roles(WRITERS)),
     ("Mutation", "cancelMatch", Access::Roles(WRITERS)),
+    ("Mutation", "proposePartnership", Access::Roles(WRITERS)),
+    ("Mutation", "activatePartnership", Access::Roles(WRITERS)),
+    ("Mutation", "suspendPartnership", Access::Roles(WRITERS)),
+    ("Mutation", "endPartnership", Access::Roles(WRITERS)),
+    ("Mutation", "createCluster", Access::Roles(WRITERS)),
+    (
+        "Mutation",
+        "assignPartnershipToCluster",
+        Access::Roles(WRITERS),
+    ),
+    ("Mutation", "createResponsibility", Access::Roles(WRITERS)),
+    ("Mutation", "endResponsibility", Access::Roles(WRITERS)),
 ];
 
 /// The policy entry of a root field.

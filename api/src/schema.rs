@@ -32,6 +32,8 @@ pub struct MutationRoot(
     project::mutation::ProjectMutation,
     member::mutation::MemberMutation,
     assistance::mutation::AssistanceMutation,
+    partnership::mutation::PartnershipMutation,
+    governance::mutation::GovernanceMutation,
 );
 
 /// The service's schema type.

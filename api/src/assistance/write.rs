@@ -122,7 +122,7 @@ pub async fn create_offer(
     principal: &Principal,
     fields: AssistanceFields,
 ) -> Result<Outcome<assistance_offer::Model>> {
-    let actor = authorise(principal, Who::OwnerOrSecretariat, Some(fields.member_id))?;
+    let actor = authorise(principal, Who::OwnerOrSecretariat, &[fields.member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
     let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
     if !check.is_ok() {
@@ -165,7 +165,7 @@ pub async fn create_need(
     principal: &Principal,
     fields: AssistanceFields,
 ) -> Result<Outcome<assistance_need::Model>> {
-    let actor = authorise(principal, Who::OwnerOrSecretariat, Some(fields.member_id))?;
+    let actor = authorise(principal, Who::OwnerOrSecretariat, &[fields.member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
     let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
     if !check.is_ok() {
@@ -228,9 +228,11 @@ pub async fn propose_match(
             "the offer or the need does not exist",
         ));
     };
-    if authorise(principal, Who::OwnerOrSecretariat, Some(offer.member_id)).is_err() {
-        authorise(principal, Who::OwnerOrSecretariat, Some(need.member_id))?;
-    }
+    authorise(
+        principal,
+        Who::OwnerOrSecretariat,
+        &[offer.member_id, need.member_id],
+    )?;
     let mut check = Check::default();
     if offer.status != "OPEN" {
         check.fail(
@@ -331,9 +333,11 @@ pub async fn move_match(
     let (Some(offer), Some(need)) = (offer, need) else {
         return Err(AppError::internal("match without its offer or need"));
     };
-    if authorise(principal, Who::OwnerOrSecretariat, Some(offer.member_id)).is_err() {
-        authorise(principal, Who::OwnerOrSecretariat, Some(need.member_id))?;
-    }
+    authorise(
+        principal,
+        Who::OwnerOrSecretariat,
+        &[offer.member_id, need.member_id],
+    )?;
     if before.version != expected_version {
         return Ok(Outcome::refuse(
             "expectedVersion",

@@ -199,7 +199,7 @@ pub async fn update_profile(
     expected_version: i32,
     change: impl FnOnce(&mut Profile),
 ) -> Result<Outcome<member::Model>> {
-    let actor = authorise(principal, Who::OwnerOrSecretariat, Some(id))?;
+    let actor = authorise(principal, Who::OwnerOrSecretariat, &[id])?;
     let mut writer = Writer::begin(db, actor).await?;
     let Some(before) = member::Entity::find_by_id(id).one(writer.txn()).await? else {
         return Ok(Outcome::refuse(
