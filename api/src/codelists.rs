@@ -1,6 +1,6 @@
 //! Code lists the API validates input against, written into the project from
 //! the IATI code lists (DAC 5-digit sectors, ISO 4217 currencies, ISO 3166-1
-//! countries, ISO 639-1 languages). Each list is sorted, so membership is a
+//! countries, ISO 639-1 languages, document categories). Each list is sorted, so membership is a
 //! binary search; a test compares them with the standards when those are present.
 
 /// OECD DAC 5-digit purpose codes (IATI Sector, vocabulary 1).
@@ -90,6 +90,13 @@ pub const LANGUAGES: &[&str] = &[
     "yi", "yo", "za", "zh", "zu",
 ];
 
+/// IATI DocumentCategory codes.
+pub const DOCUMENT_CATEGORIES: &[&str] = &[
+    "A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "A10", "A11", "A12", "B01",
+    "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09", "B10", "B11", "B12", "B13", "B14",
+    "B15", "B16", "B17", "B18",
+];
+
 /// Whether `code` is in the sorted list `list`.
 pub fn contains(list: &[&str], code: &str) -> bool {
     list.binary_search(&code).is_ok()
@@ -101,7 +108,13 @@ mod tests {
 
     #[test]
     fn lists_are_sorted_for_binary_search() {
-        for list in [DAC_PURPOSE_CODES, CURRENCIES, COUNTRIES, LANGUAGES] {
+        for list in [
+            DAC_PURPOSE_CODES,
+            CURRENCIES,
+            COUNTRIES,
+            LANGUAGES,
+            DOCUMENT_CATEGORIES,
+        ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]));
         }
         assert!(contains(DAC_PURPOSE_CODES, "11220"));

@@ -1007,6 +1007,7 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
             target: Set(Some(format!("{}", 1000 * (i + 1)))),
             target_year: Set(Some(2027)),
             actual: Set(Some(format!("{}", 250 * i))),
+            version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         }

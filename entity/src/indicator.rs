@@ -27,6 +27,8 @@ pub struct Model {
     pub target_year: Option<i32>,
     /// Latest actual value.
     pub actual: Option<String>,
+    /// Optimistic-concurrency version, incremented on each update.
+    pub version: i32,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

@@ -210,6 +210,7 @@ fn tables() -> Vec<(
                 .col(string_null(c("target")))
                 .col(integer_null(c("target_year")))
                 .col(string_null(c("actual")))
+                .col(integer(c("version")))
                 .foreign_key(&mut fk("indicator", "project_id", "project"))
                 .to_owned(),
             vec![&["project_id"]],

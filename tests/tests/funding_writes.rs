@@ -195,3 +195,76 @@ async fn participants_are_added_once_per_role_and_removed_with_a_trace() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn indicators_documents_and_identifiers_are_maintained_with_validation() {
+    for app in spawn_apps(true).await {
+        let ids = app.data(r#"{ project(code: "UA-KHA-2025-001") { id } kharkiv: member(slug: "kharkiv") { id } }"#, json!({})).await;
+        let owner = app.token(Role::Editor, Some("kharkiv"));
+        let add = r#"mutation($input: AddIndicatorInput!) { addIndicator(input: $input) { indicator { id version actual } userErrors { field code } } }"#;
+        let (_, body) = app
+            .graphql_as(Some(&owner), add, json!({ "input": { "projectId": ids["project"]["id"], "titles": { "en": "Pupils taught", "uk": "Учнів навчається" },
+                "unit": "pupils", "baseline": "0", "baselineYear": 2024, "target": "850", "targetYear": 2027 } }))
+            .await;
+        let indicator = body["data"]["addIndicator"]["indicator"].clone();
+        assert_eq!(indicator["version"], 1, "[{}] {body}", app.backend);
+        let update = r#"mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { indicator { actual version } userErrors { field code } } }"#;
+        let (_, body) = app.graphql_as(Some(&owner), update, json!({ "input": { "id": indicator["id"], "expectedVersion": 1, "actual": "312.5" } })).await;
+        assert_eq!(
+            body["data"]["updateIndicator"]["indicator"]["actual"], "312.5",
+            "{body}"
+        );
+        let (_, body) = app.graphql_as(Some(&owner), update, json!({ "input": { "id": indicator["id"], "expectedVersion": 1, "actual": "400" } })).await;
+        assert_eq!(
+            body["data"]["updateIndicator"]["userErrors"][0]["code"], "CONFLICT",
+            "{body}"
+        );
+        let (_, body) = app.graphql_as(Some(&owner), update, json!({ "input": { "id": indicator["id"], "expectedVersion": 2, "actual": "lots" } })).await;
+        assert_eq!(
+            body["data"]["updateIndicator"]["userErrors"][0]["field"],
+            json!(["input", "actual"]),
+            "{body}"
+        );
+
+        let document = r#"mutation($input: AddDocumentLinkInput!) { addDocumentLink(input: $input) { documentLink { id category } userErrors { field code } } }"#;
+        let (_, body) = app
+            .graphql_as(Some(&owner), document, json!({ "input": { "projectId": ids["project"]["id"], "category": "Z99", "title": "Plan", "url": "file:///etc/passwd", "language": "xx" } }))
+            .await;
+        let errors = body["data"]["addDocumentLink"]["userErrors"].to_string();
+        assert!(
+            errors.contains("category") && errors.contains("url") && errors.contains("language"),
+            "{body}"
+        );
+        let (_, body) = app
+            .graphql_as(Some(&owner), document, json!({ "input": { "projectId": ids["project"]["id"], "category": "A07", "title": "Mid-term review", "url": "https://example.org/review.pdf", "language": "uk" } }))
+            .await;
+        assert_eq!(
+            body["data"]["addDocumentLink"]["documentLink"]["category"], "A07",
+            "{body}"
+        );
+
+        let identifier = r#"mutation($input: AddMemberIdentifierInput!) { addMemberIdentifier(input: $input) { identifier { id scheme value } userErrors { field code } } }"#;
+        let input = json!({ "input": { "memberId": ids["kharkiv"]["id"], "scheme": "UA_EDR", "value": "04059243" } });
+        let (_, body) = app
+            .graphql_as(Some(&owner), identifier, input.clone())
+            .await;
+        assert_eq!(
+            body["data"]["addMemberIdentifier"]["identifier"]["value"], "04059243",
+            "{body}"
+        );
+        let (_, body) = app
+            .graphql_as(Some(&owner), identifier, input.clone())
+            .await;
+        assert_eq!(
+            body["data"]["addMemberIdentifier"]["userErrors"][0]["code"], "DUPLICATE",
+            "{body}"
+        );
+        let other = app.token(Role::Editor, Some("bucha"));
+        let (_, body) = app.graphql_as(Some(&other), identifier, input).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        app.finish().await;
+    }
+}

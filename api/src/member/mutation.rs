@@ -5,10 +5,10 @@ use chrono::Utc;
 use entity::member;
 use sea_orm::sea_query::Expr;
 
-use crate::codes::{Code, MemberKind, OrganisationType};
+use crate::codes::{Code, IdentifierScheme, MemberKind, OrganisationType};
 use crate::graphql::{self, LocalizedTextInput, TransitionInput, payload};
 use crate::lifecycle::{self, Who};
-use crate::member::types::Member;
+use crate::member::types::{Member, MemberIdentifier};
 use crate::member::write::{self, Application, Profile};
 
 payload!(MemberPayload, member, Member, member::Model, "a member");
@@ -80,6 +80,32 @@ fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
         MaybeUndefined::Null => *target = None,
         MaybeUndefined::Value(v) => *target = Some(v),
     }
+}
+
+payload!(
+    MemberIdentifierPayload,
+    identifier,
+    MemberIdentifier,
+    entity::member_identifier::Model,
+    "a member identifier"
+);
+
+/// A new external identifier of a member.
+#[derive(InputObject)]
+pub struct AddMemberIdentifierInput {
+    /// The member.
+    pub member_id: ID,
+    /// Identifier scheme.
+    pub scheme: IdentifierScheme,
+    /// The identifier (unique within its scheme).
+    pub value: String,
+}
+
+/// Removal of an identifier entered in error.
+#[derive(InputObject)]
+pub struct RemoveMemberIdentifierInput {
+    /// The identifier.
+    pub id: ID,
 }
 
 /// Mutations of members.
@@ -241,6 +267,40 @@ impl MemberMutation {
             Vec::new(),
         )
         .await
+    }
+
+    /// Adds an external identifier (the member's editors or the secretariat).
+    async fn add_member_identifier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The identifier.")] input: AddMemberIdentifierInput,
+    ) -> async_graphql::Result<MemberIdentifierPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let member = graphql::member_id(&input.member_id, "input.memberId")?;
+        Ok(write::add_identifier(
+            loaders.db(),
+            loaders.principal(),
+            member,
+            input.scheme.code().to_owned(),
+            input.value,
+        )
+        .await?
+        .into())
+    }
+
+    /// Removes an identifier entered in error (the member's editors or the secretariat).
+    async fn remove_member_identifier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The identifier.")] input: RemoveMemberIdentifierInput,
+    ) -> async_graphql::Result<MemberIdentifierPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = crate::ids::decode(&input.id, "MemberIdentifier", "input.id")?;
+        Ok(
+            write::remove_identifier(loaders.db(), loaders.principal(), id)
+                .await?
+                .into(),
+        )
     }
 
     /// Updates a member's profile and contact (the member's editors or the secretariat).

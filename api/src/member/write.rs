@@ -2,7 +2,7 @@
 //! through [`crate::lifecycle`].
 
 use chrono::Utc;
-use entity::{member, territory};
+use entity::{member, member_identifier, territory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -274,4 +274,99 @@ pub async fn update_profile(
         .await?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
+}
+
+/// Adds an external identifier to a member (its editors, the secretariat).
+pub async fn add_identifier(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    member_id: i64,
+    scheme: String,
+    value: String,
+) -> Result<Outcome<member_identifier::Model>> {
+    let actor = authorise(principal, Who::OwnerOrSecretariat, &[member_id])?;
+    let mut writer = Writer::begin(db, actor).await?;
+    if member::Entity::find_by_id(member_id)
+        .one(writer.txn())
+        .await?
+        .is_none()
+    {
+        return Ok(Outcome::refuse(
+            "memberId",
+            UserErrorCode::NotFound,
+            "`memberId` names no member",
+        ));
+    }
+    let mut check = Check::default();
+    check.text("value", &value, 100);
+    let taken = member_identifier::Entity::find()
+        .filter(member_identifier::Column::Scheme.eq(scheme.as_str()))
+        .filter(member_identifier::Column::Value.eq(value.as_str()))
+        .one(writer.txn())
+        .await?;
+    if taken.is_some() {
+        check.fail(
+            "value",
+            UserErrorCode::Duplicate,
+            "this identifier is already registered",
+        );
+    }
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = member_identifier::ActiveModel {
+        id: sea_orm::NotSet,
+        member_id: Set(member_id),
+        scheme: Set(scheme),
+        value: Set(value),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "addMemberIdentifier",
+            "MemberIdentifier",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Removes an identifier entered in error; the audit trail keeps it.
+pub async fn remove_identifier(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Outcome<member_identifier::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(record) = member_identifier::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no identifier",
+        ));
+    };
+    authorise(principal, Who::OwnerOrSecretariat, &[record.member_id])?;
+    member_identifier::Entity::delete_by_id(id)
+        .exec(writer.txn())
+        .await?;
+    writer
+        .record(
+            "removeMemberIdentifier",
+            "MemberIdentifier",
+            id,
+            &serde_json::json!({ "removed": audit::snapshot(&record) }),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(record))
 }

@@ -9,7 +9,7 @@ use crate::codes::{
 };
 use crate::graphql::{self, GeoPointInput, LocalizedTextInput, MoneyInput, payload};
 use crate::ids;
-use crate::project::types::{Funding, Participant, Project};
+use crate::project::types::{DocumentLink, Funding, Indicator, Participant, Project};
 use crate::project::write::{self, Change, ProjectFields};
 use crate::validation::{Outcome, UserError};
 
@@ -190,6 +190,80 @@ pub struct AddParticipantInput {
     pub organisation_role: OrganisationRole,
     /// Role in the Alliance's terms.
     pub alliance_role: ParticipantRole,
+}
+
+payload!(
+    IndicatorPayload,
+    indicator,
+    Indicator,
+    entity::indicator::Model,
+    "an indicator"
+);
+payload!(
+    DocumentLinkPayload,
+    document_link,
+    DocumentLink,
+    entity::document_link::Model,
+    "a document link"
+);
+
+/// A new result indicator. Values are decimal strings.
+#[derive(InputObject)]
+pub struct AddIndicatorInput {
+    /// The project measured.
+    pub project_id: ID,
+    /// Title in every language.
+    pub titles: LocalizedTextInput,
+    /// Unit of measure, e.g. `beds`.
+    pub unit: String,
+    /// Baseline value.
+    pub baseline: Option<String>,
+    /// Year of the baseline.
+    pub baseline_year: Option<i32>,
+    /// Target value.
+    pub target: Option<String>,
+    /// Year of the target, not before the baseline year.
+    pub target_year: Option<i32>,
+    /// Latest actual value.
+    pub actual: Option<String>,
+}
+
+/// Changes to an indicator; fields left out stay as they are, fields set to null are cleared.
+#[derive(InputObject)]
+pub struct UpdateIndicatorInput {
+    /// The indicator.
+    pub id: ID,
+    /// The version the caller read.
+    pub expected_version: i32,
+    /// New titles.
+    pub titles: Option<LocalizedTextInput>,
+    /// New unit.
+    pub unit: Option<String>,
+    /// New baseline, or null to clear.
+    pub baseline: MaybeUndefined<String>,
+    /// New baseline year, or null to clear.
+    pub baseline_year: MaybeUndefined<i32>,
+    /// New target, or null to clear.
+    pub target: MaybeUndefined<String>,
+    /// New target year, or null to clear.
+    pub target_year: MaybeUndefined<i32>,
+    /// New actual value, or null to clear.
+    pub actual: MaybeUndefined<String>,
+}
+
+/// A new document link.
+#[derive(InputObject)]
+pub struct AddDocumentLinkInput {
+    /// The project documented.
+    pub project_id: ID,
+    /// IATI DocumentCategory code, e.g. `A02`.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Where the document is published (http or https).
+    pub url: String,
+    /// ISO 639-1 language code of the document.
+    pub language: String,
 }
 
 /// Removal of a record entered in error; the audit trail keeps it.
@@ -419,6 +493,101 @@ impl ProjectMutation {
         let id = ids::decode(&input.id, "Participant", "input.id")?;
         Ok(
             write::remove_participant(loaders.db(), loaders.principal(), id)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Adds a result indicator to a project (the project's editors, the secretariat).
+    async fn add_indicator(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The indicator.")] input: AddIndicatorInput,
+    ) -> async_graphql::Result<IndicatorPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let project = ids::decode(&input.project_id, "Project", "input.projectId")?;
+        let fields = write::IndicatorFields {
+            title_en: input.titles.en,
+            title_uk: input.titles.uk,
+            unit: input.unit,
+            baseline: input.baseline,
+            baseline_year: input.baseline_year,
+            target: input.target,
+            target_year: input.target_year,
+            actual: input.actual,
+        };
+        Ok(
+            write::add_indicator(loaders.db(), loaders.principal(), project, fields)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Changes an indicator, typically its actual value.
+    async fn update_indicator(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateIndicatorInput,
+    ) -> async_graphql::Result<IndicatorPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "Indicator", "input.id")?;
+        let expected_version = input.expected_version;
+        let change = move |f: &mut write::IndicatorFields| {
+            if let Some(titles) = input.titles {
+                f.title_en = titles.en;
+                f.title_uk = titles.uk;
+            }
+            if let Some(unit) = input.unit {
+                f.unit = unit;
+            }
+            set(&mut f.baseline, input.baseline);
+            set(&mut f.baseline_year, input.baseline_year);
+            set(&mut f.target, input.target);
+            set(&mut f.target_year, input.target_year);
+            set(&mut f.actual, input.actual);
+        };
+        Ok(write::update_indicator(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            expected_version,
+            change,
+        )
+        .await?
+        .into())
+    }
+
+    /// Links a document to a project (the project's editors, the secretariat).
+    async fn add_document_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document link.")] input: AddDocumentLinkInput,
+    ) -> async_graphql::Result<DocumentLinkPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let project = ids::decode(&input.project_id, "Project", "input.projectId")?;
+        let outcome = write::add_document(
+            loaders.db(),
+            loaders.principal(),
+            project,
+            input.category,
+            input.title,
+            input.url,
+            input.language,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// Removes a document link entered in error.
+    async fn remove_document_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document link.")] input: RemoveInput,
+    ) -> async_graphql::Result<DocumentLinkPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "DocumentLink", "input.id")?;
+        Ok(
+            write::remove_document(loaders.db(), loaders.principal(), id)
                 .await?
                 .into(),
         )

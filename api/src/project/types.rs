@@ -473,6 +473,10 @@ impl Indicator {
     async fn actual(&self) -> Option<&str> {
         self.0.actual.as_deref()
     }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// A link to a document about a project.

@@ -3,7 +3,7 @@
 //! user errors and change nothing.
 
 use chrono::{NaiveDate, Utc};
-use entity::{funding, member, participant, project, territory};
+use entity::{document_link, funding, indicator, member, participant, project, territory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -799,6 +799,316 @@ pub async fn remove_participant(
         .record(
             "removeParticipant",
             "Participant",
+            id,
+            &serde_json::json!({ "removed": audit::snapshot(&record) }),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(record))
+}
+
+/// An indicator as a caller gives it.
+#[derive(Clone, Debug, Default)]
+pub struct IndicatorFields {
+    /// Title in English.
+    pub title_en: String,
+    /// Title in Ukrainian.
+    pub title_uk: String,
+    /// Unit.
+    pub unit: String,
+    /// Baseline value.
+    pub baseline: Option<String>,
+    /// Baseline year.
+    pub baseline_year: Option<i32>,
+    /// Target value.
+    pub target: Option<String>,
+    /// Target year.
+    pub target_year: Option<i32>,
+    /// Actual value.
+    pub actual: Option<String>,
+}
+
+fn check_indicator(fields: &IndicatorFields) -> Check {
+    let mut check = Check::default();
+    check.text("titles.en", &fields.title_en, 300);
+    check.text("titles.uk", &fields.title_uk, 300);
+    check.text("unit", &fields.unit, 50);
+    for (path, value) in [
+        ("baseline", &fields.baseline),
+        ("target", &fields.target),
+        ("actual", &fields.actual),
+    ] {
+        if let Some(value) = value {
+            let digits = value.strip_prefix('-').unwrap_or(value);
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+            let decimal = !whole.is_empty()
+                && !fraction.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b.is_ascii_digit())
+                && value.len() <= 40;
+            if !decimal {
+                check.fail(
+                    path,
+                    UserErrorCode::Invalid,
+                    format!("`{path}` must be a decimal number such as 1250.5"),
+                );
+            }
+        }
+    }
+    for (path, year) in [
+        ("baselineYear", fields.baseline_year),
+        ("targetYear", fields.target_year),
+    ] {
+        if let Some(year) = year
+            && !(1990..=2100).contains(&year)
+        {
+            check.fail(
+                path,
+                UserErrorCode::Invalid,
+                format!("`{path}` must be a year between 1990 and 2100"),
+            );
+        }
+    }
+    if let (Some(base), Some(target)) = (fields.baseline_year, fields.target_year)
+        && target < base
+    {
+        check.fail(
+            "targetYear",
+            UserErrorCode::DateOrder,
+            "`targetYear` is before `baselineYear`",
+        );
+    }
+    check
+}
+
+/// Adds a result indicator to a project.
+pub async fn add_indicator(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    project_id: i64,
+    fields: IndicatorFields,
+) -> Result<Outcome<indicator::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
+        return Ok(refused(refusal));
+    }
+    let check = check_indicator(&fields);
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = indicator::ActiveModel {
+        id: sea_orm::NotSet,
+        project_id: Set(project_id),
+        title_en: Set(fields.title_en),
+        title_uk: Set(fields.title_uk),
+        unit: Set(fields.unit),
+        baseline: Set(fields.baseline),
+        baseline_year: Set(fields.baseline_year),
+        target: Set(fields.target),
+        target_year: Set(fields.target_year),
+        actual: Set(fields.actual),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "addIndicator",
+            "Indicator",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Changes an indicator (typically its actual value).
+pub async fn update_indicator(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    expected_version: i32,
+    change: impl FnOnce(&mut IndicatorFields),
+) -> Result<Outcome<indicator::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(before) = indicator::Entity::find_by_id(id).one(writer.txn()).await? else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no indicator",
+        ));
+    };
+    if let Err(refusal) =
+        project_for_change(writer.txn(), principal, before.project_id, None).await?
+    {
+        return Ok(refused(refusal));
+    }
+    if before.version != expected_version {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!(
+                "the indicator changed since version {expected_version}; it is at version {} now",
+                before.version
+            ),
+        ));
+    }
+    let mut fields = IndicatorFields {
+        title_en: before.title_en.clone(),
+        title_uk: before.title_uk.clone(),
+        unit: before.unit.clone(),
+        baseline: before.baseline.clone(),
+        baseline_year: before.baseline_year,
+        target: before.target.clone(),
+        target_year: before.target_year,
+        actual: before.actual.clone(),
+    };
+    change(&mut fields);
+    let check = check_indicator(&fields);
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let mut active: indicator::ActiveModel = before.clone().into();
+    active.title_en = Set(fields.title_en);
+    active.title_uk = Set(fields.title_uk);
+    active.unit = Set(fields.unit);
+    active.baseline = Set(fields.baseline);
+    active.baseline_year = Set(fields.baseline_year);
+    active.target = Set(fields.target);
+    active.target_year = Set(fields.target_year);
+    active.actual = Set(fields.actual);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    let result = indicator::Entity::update_many()
+        .set(active)
+        .filter(indicator::Column::Id.eq(id))
+        .filter(indicator::Column::Version.eq(expected_version))
+        .exec(writer.txn())
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            "the indicator changed meanwhile",
+        ));
+    }
+    let after = indicator::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+        .ok_or_else(|| AppError::internal("updated indicator vanished"))?;
+    writer
+        .record(
+            "updateIndicator",
+            "Indicator",
+            id,
+            &audit::diff(&before, &after),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(after))
+}
+
+/// Links a document to a project.
+pub async fn add_document(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    project_id: i64,
+    category: String,
+    title: String,
+    url: String,
+    language: String,
+) -> Result<Outcome<document_link::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
+        return Ok(refused(refusal));
+    }
+    let mut check = Check::default();
+    check.code_in(
+        "category",
+        &category,
+        codelists::DOCUMENT_CATEGORIES,
+        "an IATI document category",
+    );
+    check.text("title", &title, 300);
+    check.text("url", &url, 2_000);
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        check.fail(
+            "url",
+            UserErrorCode::Invalid,
+            "`url` must be an http(s) address",
+        );
+    }
+    check.code_in(
+        "language",
+        &language,
+        codelists::LANGUAGES,
+        "an ISO 639-1 language code",
+    );
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let now = Utc::now();
+    let created = document_link::ActiveModel {
+        id: sea_orm::NotSet,
+        project_id: Set(project_id),
+        category: Set(category),
+        title: Set(title),
+        url: Set(url),
+        language: Set(language),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(writer.txn())
+    .await?;
+    writer
+        .record(
+            "addDocumentLink",
+            "DocumentLink",
+            created.id,
+            &audit::snapshot(&created),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(created))
+}
+
+/// Removes a document link; the audit trail keeps it.
+pub async fn remove_document(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Outcome<document_link::Model>> {
+    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(record) = document_link::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no document link",
+        ));
+    };
+    if let Err(refusal) =
+        project_for_change(writer.txn(), principal, record.project_id, None).await?
+    {
+        return Ok(refused(refusal));
+    }
+    document_link::Entity::delete_by_id(id)
+        .exec(writer.txn())
+        .await?;
+    writer
+        .record(
+            "removeDocumentLink",
+            "DocumentLink",
             id,
             &serde_json::json!({ "removed": audit::snapshot(&record) }),
         )
