@@ -74,6 +74,8 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Mutation", "withdrawMembership", Access::Roles(WRITERS)),
     ("Mutation", "updateMemberProfile", Access::Roles(WRITERS)),
     ("Mutation", "createAssistanceOffer", Access::Roles(WRITERS)),
+    ("Mutation", "updateAssistanceOffer", Access::Roles(WRITERS)),
+    ("Mutation", "updateAssistanceNeed", Access::Roles(WRITERS)),
     ("Mutation", "openAssistanceOffer", Access::Roles(WRITERS)),
     (
         "Mutation",

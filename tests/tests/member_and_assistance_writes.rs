@@ -181,12 +181,30 @@ async fn offers_and_needs_are_matched_along_their_life_cycle() {
             "{found:?}"
         );
 
+        let update = r#"mutation($input: UpdateAssistanceOfferInput!) { updateAssistanceOffer(input: $input) { offer { capacityDays languages version } userErrors { field code } } }"#;
+        let (_, body) = app
+            .graphql_as(Some(&offerer), update, json!({ "input": { "id": offer["id"], "expectedVersion": 1, "capacityDays": 45, "languages": ["en", "pl", "uk"] } }))
+            .await;
+        let updated = &body["data"]["updateAssistanceOffer"]["offer"];
+        assert_eq!(updated["capacityDays"], 45, "{body}");
+        assert_eq!(updated["languages"], json!(["en", "pl", "uk"]));
         let open_offer = r#"mutation($input: TransitionInput!) { openAssistanceOffer(input: $input) { offer { status version } userErrors { code } } }"#;
         let (_, body) = app
             .graphql_as(
                 Some(&offerer),
                 open_offer,
                 json!({ "input": { "id": offer["id"], "expectedVersion": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["openAssistanceOffer"]["userErrors"][0]["code"], "CONFLICT",
+            "{body}"
+        );
+        let (_, body) = app
+            .graphql_as(
+                Some(&offerer),
+                open_offer,
+                json!({ "input": { "id": offer["id"], "expectedVersion": 2 } }),
             )
             .await;
         assert_eq!(
@@ -265,7 +283,7 @@ async fn offers_and_needs_are_matched_along_their_life_cycle() {
             .graphql_as(
                 Some(&offerer),
                 close,
-                json!({ "input": { "id": offer["id"], "expectedVersion": 3 } }),
+                json!({ "input": { "id": offer["id"], "expectedVersion": 4 } }),
             )
             .await;
         assert_eq!(

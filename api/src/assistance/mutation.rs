@@ -1,6 +1,6 @@
 //! Mutations of assistance offers, needs and matches.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::NaiveDate;
 use entity::{assistance_match, assistance_need, assistance_offer};
 
@@ -82,6 +82,93 @@ pub struct CreateAssistanceNeedInput {
     pub needed_until: Option<NaiveDate>,
     /// How urgent (default: medium).
     pub urgency: Option<Urgency>,
+}
+
+/// Changes to an offer; fields left out stay as they are, fields set to null are cleared.
+#[derive(InputObject)]
+pub struct UpdateAssistanceOfferInput {
+    /// The offer.
+    pub id: ID,
+    /// The version the caller read.
+    pub expected_version: i32,
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New themes (OECD DAC 5-digit purpose codes).
+    pub themes: Option<Vec<String>>,
+    /// New modality.
+    pub modality: Option<Modality>,
+    /// New working languages (ISO 639-1).
+    pub languages: Option<Vec<String>>,
+    /// New capacity in person-days.
+    pub capacity_days: Option<i32>,
+    /// New first day, or null to clear.
+    pub available_from: MaybeUndefined<NaiveDate>,
+    /// New last day, or null to clear.
+    pub available_until: MaybeUndefined<NaiveDate>,
+}
+
+/// Changes to a need; fields left out stay as they are, fields set to null are cleared.
+#[derive(InputObject)]
+pub struct UpdateAssistanceNeedInput {
+    /// The need.
+    pub id: ID,
+    /// The version the caller read.
+    pub expected_version: i32,
+    /// New project, or null to clear.
+    pub project_id: MaybeUndefined<ID>,
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New themes (OECD DAC 5-digit purpose codes).
+    pub themes: Option<Vec<String>>,
+    /// New wanted modality, or null for any.
+    pub modality: MaybeUndefined<Modality>,
+    /// New working languages (ISO 639-1).
+    pub languages: Option<Vec<String>>,
+    /// New person-days needed.
+    pub days_needed: Option<i32>,
+    /// New earliest start, or null to clear.
+    pub needed_from: MaybeUndefined<NaiveDate>,
+    /// New latest end, or null to clear.
+    pub needed_until: MaybeUndefined<NaiveDate>,
+    /// New urgency.
+    pub urgency: Option<Urgency>,
+}
+
+fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
+    match value {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Value(v) => *target = Some(v),
+    }
+}
+
+fn common(
+    fields: &mut AssistanceFields,
+    title: Option<String>,
+    description: Option<String>,
+    themes: Option<Vec<String>>,
+    languages: Option<Vec<String>>,
+    days: Option<i32>,
+) {
+    if let Some(v) = title {
+        fields.title = v;
+    }
+    if let Some(v) = description {
+        fields.description = v;
+    }
+    if let Some(v) = themes {
+        fields.themes = v;
+    }
+    if let Some(v) = languages {
+        fields.languages = v;
+    }
+    if let Some(v) = days {
+        fields.days = v;
+    }
 }
 
 /// A proposed match of an open offer with an open need.
@@ -186,6 +273,41 @@ impl AssistanceMutation {
         )
     }
 
+    /// Changes an offer (its member's editors, the secretariat).
+    async fn update_assistance_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateAssistanceOfferInput,
+    ) -> async_graphql::Result<AssistanceOfferPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "AssistanceOffer", "input.id")?;
+        let expected_version = input.expected_version;
+        let change = move |f: &mut AssistanceFields| {
+            common(
+                f,
+                input.title,
+                input.description,
+                input.themes,
+                input.languages,
+                input.capacity_days,
+            );
+            if let Some(m) = input.modality {
+                f.modality = Some(m.code().to_owned());
+            }
+            set(&mut f.from, input.available_from);
+            set(&mut f.until, input.available_until);
+        };
+        Ok(write::update_offer(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            expected_version,
+            change,
+        )
+        .await?
+        .into())
+    }
+
     /// Opens a draft offer for matching.
     async fn open_assistance_offer(
         &self,
@@ -265,6 +387,53 @@ impl AssistanceMutation {
                 .await?
                 .into(),
         )
+    }
+
+    /// Changes a need (its member's editors, the secretariat).
+    async fn update_assistance_need(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateAssistanceNeedInput,
+    ) -> async_graphql::Result<AssistanceNeedPayload> {
+        let loaders = graphql::loaders(ctx)?;
+        let id = ids::decode(&input.id, "AssistanceNeed", "input.id")?;
+        let project = match input.project_id {
+            MaybeUndefined::Value(p) => {
+                MaybeUndefined::Value(ids::decode(&p, "Project", "input.projectId")?)
+            }
+            MaybeUndefined::Null => MaybeUndefined::Null,
+            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+        };
+        let expected_version = input.expected_version;
+        let change = move |f: &mut AssistanceFields| {
+            common(
+                f,
+                input.title,
+                input.description,
+                input.themes,
+                input.languages,
+                input.days_needed,
+            );
+            set(&mut f.project_id, project);
+            set(
+                &mut f.modality,
+                input.modality.map_value(|m| m.code().to_owned()),
+            );
+            set(&mut f.from, input.needed_from);
+            set(&mut f.until, input.needed_until);
+            if let Some(u) = input.urgency {
+                f.urgency = Some(u.code().to_owned());
+            }
+        };
+        Ok(write::update_need(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            expected_version,
+            change,
+        )
+        .await?
+        .into())
     }
 
     /// Opens a draft need for matching.

@@ -426,3 +426,167 @@ pub async fn move_match(
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }
+
+/// Changes an offer's fields (its member's editors, the secretariat); closed
+/// and withdrawn offers are kept as they were.
+pub async fn update_offer(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    expected_version: i32,
+    change: impl FnOnce(&mut AssistanceFields),
+) -> Result<Outcome<assistance_offer::Model>> {
+    let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(before) = assistance_offer::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no offer",
+        ));
+    };
+    authorise(principal, Who::OwnerOrSecretariat, &[before.member_id])?;
+    if before.version != expected_version {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!(
+                "the offer changed since version {expected_version}; it is at version {} now",
+                before.version
+            ),
+        ));
+    }
+    if matches!(before.status.as_str(), "CLOSED" | "WITHDRAWN") {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::InvalidTransition,
+            format!("a {} offer cannot be changed", before.status.to_lowercase()),
+        ));
+    }
+    let mut fields = AssistanceFields {
+        member_id: before.member_id,
+        project_id: None,
+        title: before.title.clone(),
+        description: before.description.clone(),
+        themes: entity::list::decode(&before.themes),
+        modality: Some(before.modality.clone()),
+        languages: entity::list::decode(&before.languages),
+        days: before.capacity_days,
+        from: before.available_from,
+        until: before.available_until,
+        urgency: None,
+    };
+    change(&mut fields);
+    let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let mut active: assistance_offer::ActiveModel = before.clone().into();
+    active.title = Set(fields.title);
+    active.description = Set(fields.description);
+    active.themes = Set(entity::list::encode(&fields.themes));
+    active.modality = Set(fields.modality.unwrap_or(before.modality.clone()));
+    active.languages = Set(entity::list::encode(&fields.languages));
+    active.capacity_days = Set(fields.days);
+    active.available_from = Set(fields.from);
+    active.available_until = Set(fields.until);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(writer.txn()).await?;
+    writer
+        .record(
+            "updateAssistanceOffer",
+            "AssistanceOffer",
+            id,
+            &audit::diff(&before, &after),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(after))
+}
+
+/// Changes a need's fields (its member's editors, the secretariat); closed and
+/// withdrawn needs are kept as they were.
+pub async fn update_need(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    expected_version: i32,
+    change: impl FnOnce(&mut AssistanceFields),
+) -> Result<Outcome<assistance_need::Model>> {
+    let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
+    let mut writer = Writer::begin(db, actor).await?;
+    let Some(before) = assistance_need::Entity::find_by_id(id)
+        .one(writer.txn())
+        .await?
+    else {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::NotFound,
+            "`id` names no need",
+        ));
+    };
+    authorise(principal, Who::OwnerOrSecretariat, &[before.member_id])?;
+    if before.version != expected_version {
+        return Ok(Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!(
+                "the need changed since version {expected_version}; it is at version {} now",
+                before.version
+            ),
+        ));
+    }
+    if matches!(before.status.as_str(), "CLOSED" | "WITHDRAWN") {
+        return Ok(Outcome::refuse(
+            "id",
+            UserErrorCode::InvalidTransition,
+            format!("a {} need cannot be changed", before.status.to_lowercase()),
+        ));
+    }
+    let mut fields = AssistanceFields {
+        member_id: before.member_id,
+        project_id: before.project_id,
+        title: before.title.clone(),
+        description: before.description.clone(),
+        themes: entity::list::decode(&before.themes),
+        modality: before.modality.clone(),
+        languages: entity::list::decode(&before.languages),
+        days: before.days_needed,
+        from: before.needed_from,
+        until: before.needed_until,
+        urgency: Some(before.urgency.clone()),
+    };
+    change(&mut fields);
+    let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
+    if !check.is_ok() {
+        return Ok(Outcome::Refused(check.into_errors()));
+    }
+    let mut active: assistance_need::ActiveModel = before.clone().into();
+    active.project_id = Set(fields.project_id);
+    active.title = Set(fields.title);
+    active.description = Set(fields.description);
+    active.themes = Set(entity::list::encode(&fields.themes));
+    active.modality = Set(fields.modality);
+    active.languages = Set(entity::list::encode(&fields.languages));
+    active.days_needed = Set(fields.days);
+    active.needed_from = Set(fields.from);
+    active.needed_until = Set(fields.until);
+    active.urgency = Set(fields.urgency.unwrap_or(before.urgency.clone()));
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(writer.txn()).await?;
+    writer
+        .record(
+            "updateAssistanceNeed",
+            "AssistanceNeed",
+            id,
+            &audit::diff(&before, &after),
+        )
+        .await?;
+    writer.commit().await?;
+    Ok(Outcome::Done(after))
+}
