@@ -268,3 +268,45 @@ async fn indicators_documents_and_identifiers_are_maintained_with_validation() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn every_create_mutation_honours_an_idempotency_key() {
+    for app in spawn_apps(true).await {
+        let ids = app.data(r#"{ project(code: "UA-KHA-2025-001") { id funding { totalCount } } eib: member(slug: "eib") { id } }"#, json!({})).await;
+        let before = ids["project"]["funding"]["totalCount"]
+            .as_u64()
+            .unwrap_or_default();
+        let owner = app.token(Role::Editor, Some("kharkiv"));
+        let mut request = funding(
+            &ids["project"]["id"],
+            &ids["eib"]["id"],
+            "PLEDGED",
+            "1000.00",
+            "EUR",
+        );
+        request["input"]["idempotencyKey"] = json!("pledge-2026-02");
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5 {
+            let (_, body) = app.graphql_as(Some(&owner), RECORD, request.clone()).await;
+            seen.insert(body["data"]["recordFunding"]["funding"]["id"].to_string());
+        }
+        assert_eq!(seen.len(), 1, "[{}] {seen:?}", app.backend);
+        let after = app
+            .data(
+                r#"{ project(code: "UA-KHA-2025-001") { funding { totalCount } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            after["project"]["funding"]["totalCount"].as_u64(),
+            Some(before + 1)
+        );
+        request["input"]["amount"]["amount"] = json!("2000.00");
+        let (_, body) = app.graphql_as(Some(&owner), RECORD, request).await;
+        assert_eq!(
+            body["data"]["recordFunding"]["userErrors"][0]["code"], "IDEMPOTENCY_KEY_REUSED",
+            "{body}"
+        );
+        app.finish().await;
+    }
+}

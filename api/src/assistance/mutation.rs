@@ -6,6 +6,7 @@ use entity::{assistance_match, assistance_need, assistance_offer};
 
 use crate::assistance::types::{AssistanceMatch, AssistanceNeed, AssistanceOffer};
 use crate::assistance::write::{self, AssistanceFields};
+use crate::audit::idempotency::Idempotency;
 use crate::codes::{Code, Modality, Urgency};
 use crate::graphql::{self, TransitionInput, payload};
 use crate::ids;
@@ -37,6 +38,8 @@ payload!(
 /// A new offer of technical assistance; it is created as a draft.
 #[derive(InputObject)]
 pub struct CreateAssistanceOfferInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The offering member (editors: their own organisation).
     pub member_id: ID,
     /// Title (at most 200 characters).
@@ -60,6 +63,8 @@ pub struct CreateAssistanceOfferInput {
 /// A new need for technical assistance; it is created as a draft.
 #[derive(InputObject)]
 pub struct CreateAssistanceNeedInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The member asking for help (editors: their own organisation).
     pub member_id: ID,
     /// The project the help is for.
@@ -174,6 +179,8 @@ fn common(
 /// A proposed match of an open offer with an open need.
 #[derive(InputObject)]
 pub struct ProposeMatchInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The offer.
     pub offer_id: ID,
     /// The need.
@@ -266,8 +273,10 @@ impl AssistanceMutation {
             until: input.available_until,
             urgency: None,
         };
+        let idempotency =
+            Idempotency::new(input.idempotency_key, "createAssistanceOffer", &fields)?;
         Ok(
-            write::create_offer(loaders.db(), loaders.principal(), fields)
+            write::create_offer(loaders.db(), loaders.principal(), fields, idempotency)
                 .await?
                 .into(),
         )
@@ -382,8 +391,9 @@ impl AssistanceMutation {
             until: input.needed_until,
             urgency: input.urgency.map(|u| u.code().to_owned()),
         };
+        let idempotency = Idempotency::new(input.idempotency_key, "createAssistanceNeed", &fields)?;
         Ok(
-            write::create_need(loaders.db(), loaders.principal(), fields)
+            write::create_need(loaders.db(), loaders.principal(), fields, idempotency)
                 .await?
                 .into(),
         )
@@ -502,11 +512,21 @@ impl AssistanceMutation {
         } else {
             -1
         };
-        Ok(
-            write::propose_match(loaders.db(), loaders.principal(), offer, need, score_milli)
-                .await?
-                .into(),
+        let idempotency = Idempotency::new(
+            input.idempotency_key,
+            "proposeMatch",
+            &serde_json::json!([offer, need, score_milli]),
+        )?;
+        Ok(write::propose_match(
+            loaders.db(),
+            loaders.principal(),
+            offer,
+            need,
+            score_milli,
+            idempotency,
         )
+        .await?
+        .into())
     }
 
     /// Accepts a proposed match; its offer and need become MATCHED.

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Writer};
 use crate::auth::Principal;
 use crate::codelists;
@@ -121,9 +122,17 @@ pub async fn create_offer(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: AssistanceFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<assistance_offer::Model>> {
     let actor = authorise(principal, Who::OwnerOrSecretariat, &[fields.member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency
+            .replay::<assistance_offer::Entity>(&writer)
+            .await?
+    {
+        return Ok(first);
+    }
     let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
@@ -147,6 +156,9 @@ pub async fn create_offer(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "createAssistanceOffer",
@@ -164,9 +176,17 @@ pub async fn create_need(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: AssistanceFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<assistance_need::Model>> {
     let actor = authorise(principal, Who::OwnerOrSecretariat, &[fields.member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency
+            .replay::<assistance_need::Entity>(&writer)
+            .await?
+    {
+        return Ok(first);
+    }
     let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
@@ -192,6 +212,9 @@ pub async fn create_need(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "createAssistanceNeed",
@@ -212,9 +235,17 @@ pub async fn propose_match(
     offer_id: i64,
     need_id: i64,
     score_milli: i32,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<assistance_match::Model>> {
     let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency
+            .replay::<assistance_match::Entity>(&writer)
+            .await?
+    {
+        return Ok(first);
+    }
     let offer = assistance_offer::Entity::find_by_id(offer_id)
         .one(writer.txn())
         .await?;
@@ -285,6 +316,9 @@ pub async fn propose_match(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "proposeMatch",

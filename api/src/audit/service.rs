@@ -91,6 +91,11 @@ impl Writer {
         &self.txn
     }
 
+    /// Who makes the changes.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
     /// Appends the event of one change.
     pub async fn record(
         &mut self,

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::NaiveDate;
 use entity::responsibility;
 
+use crate::audit::idempotency::Idempotency;
 use crate::codes::{Code, GovernanceFunction, GovernanceLevel, Phase, Raci, Theme};
 use crate::governance::types::Responsibility;
 use crate::governance::write::{self, ResponsibilityFields};
@@ -21,6 +22,8 @@ payload!(
 /// A new responsibility. Its scope is a project, or a theme within a territory.
 #[derive(InputObject)]
 pub struct CreateResponsibilityInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// Function in the public-investment cycle.
     pub function: GovernanceFunction,
     /// Phase of the project's life.
@@ -95,9 +98,12 @@ impl GovernanceMutation {
             theme: input.theme.map(|t| t.code().to_owned()),
             note: input.note,
         };
-        Ok(write::create(loaders.db(), loaders.principal(), fields)
-            .await?
-            .into())
+        let idempotency = Idempotency::new(input.idempotency_key, "createResponsibility", &fields)?;
+        Ok(
+            write::create(loaders.db(), loaders.principal(), fields, idempotency)
+                .await?
+                .into(),
+        )
     }
 
     /// Ends a responsibility's validity; the record stays for the history.

@@ -5,6 +5,7 @@ use entity::{member, project, responsibility, territory};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde::Serialize;
 
+use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
@@ -137,9 +138,17 @@ pub async fn create(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: ResponsibilityFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<responsibility::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency
+            .replay::<responsibility::Entity>(&writer)
+            .await?
+    {
+        return Ok(first);
+    }
     authorise_scope(writer.txn(), principal, fields.project_id).await?;
     let check = check(writer.txn(), &fields).await?;
     if !check.is_ok() {
@@ -167,6 +176,9 @@ pub async fn create(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "createResponsibility",

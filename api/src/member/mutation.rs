@@ -5,6 +5,7 @@ use chrono::Utc;
 use entity::member;
 use sea_orm::sea_query::Expr;
 
+use crate::audit::idempotency::Idempotency;
 use crate::codes::{Code, IdentifierScheme, MemberKind, OrganisationType};
 use crate::graphql::{self, LocalizedTextInput, TransitionInput, payload};
 use crate::lifecycle::{self, Who};
@@ -27,6 +28,8 @@ pub struct ContactInput {
 /// An application for membership.
 #[derive(InputObject)]
 pub struct ApplyForMembershipInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// Requested slug: 2 to 64 characters, a–z, 0–9 and hyphens, unique.
     pub slug: String,
     /// Name in English (required) and Ukrainian (optional: pass an empty string for none).
@@ -93,6 +96,8 @@ payload!(
 /// A new external identifier of a member.
 #[derive(InputObject)]
 pub struct AddMemberIdentifierInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The member.
     pub member_id: ID,
     /// Identifier scheme.
@@ -173,9 +178,13 @@ impl MemberMutation {
                 contact_phone: contact.phone,
             },
         };
-        Ok(write::apply(loaders.db(), loaders.principal(), application)
-            .await?
-            .into())
+        let idempotency =
+            Idempotency::new(input.idempotency_key, "applyForMembership", &application)?;
+        Ok(
+            write::apply(loaders.db(), loaders.principal(), application, idempotency)
+                .await?
+                .into(),
+        )
     }
 
     /// Approves an application: the member becomes active and joins today (secretariat).
@@ -277,12 +286,18 @@ impl MemberMutation {
     ) -> async_graphql::Result<MemberIdentifierPayload> {
         let loaders = graphql::loaders(ctx)?;
         let member = graphql::member_id(&input.member_id, "input.memberId")?;
+        let idempotency = Idempotency::new(
+            input.idempotency_key,
+            "addMemberIdentifier",
+            &serde_json::json!([member, input.scheme.code(), input.value]),
+        )?;
         Ok(write::add_identifier(
             loaders.db(),
             loaders.principal(),
             member,
             input.scheme.code().to_owned(),
             input.value,
+            idempotency,
         )
         .await?
         .into())

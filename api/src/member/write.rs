@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::codelists;
@@ -111,12 +112,18 @@ pub async fn apply(
     db: &DatabaseConnection,
     principal: &Principal,
     application: Application,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<member::Model>> {
     let actor = Actor::of(principal).unwrap_or_else(|| Actor {
         subject: "anonymous".into(),
         role: "anonymous".into(),
     });
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<member::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     let mut check = Check::default();
     let slug_ok = (2..=64).contains(&application.slug.len())
         && application
@@ -179,6 +186,9 @@ pub async fn apply(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "applyForMembership",
@@ -283,9 +293,17 @@ pub async fn add_identifier(
     member_id: i64,
     scheme: String,
     value: String,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<member_identifier::Model>> {
     let actor = authorise(principal, Who::OwnerOrSecretariat, &[member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency
+            .replay::<member_identifier::Entity>(&writer)
+            .await?
+    {
+        return Ok(first);
+    }
     if member::Entity::find_by_id(member_id)
         .one(writer.txn())
         .await?
@@ -325,6 +343,9 @@ pub async fn add_identifier(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "addMemberIdentifier",

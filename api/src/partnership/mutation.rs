@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::NaiveDate;
 use entity::{cluster, partnership};
 
+use crate::audit::idempotency::Idempotency;
 use crate::codes::{Code, PartnershipKind};
 use crate::graphql::{self, TransitionInput, payload};
 use crate::ids;
@@ -29,6 +30,8 @@ payload!(
 /// A proposed partnership.
 #[derive(InputObject)]
 pub struct ProposePartnershipInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The EU side.
     pub eu_member_id: ID,
     /// The Ukrainian side.
@@ -46,6 +49,8 @@ pub struct ProposePartnershipInput {
 /// A new cluster.
 #[derive(InputObject)]
 pub struct CreateClusterInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// Human key: 2 to 64 characters, a–z, 0–9 and hyphens, unique.
     pub slug: String,
     /// Name.
@@ -116,9 +121,12 @@ impl PartnershipMutation {
                 .map(|c| ids::decode(&c, "Cluster", "input.clusterId"))
                 .transpose()?,
         };
-        Ok(write::propose(loaders.db(), loaders.principal(), fields)
-            .await?
-            .into())
+        let idempotency = Idempotency::new(input.idempotency_key, "proposePartnership", &fields)?;
+        Ok(
+            write::propose(loaders.db(), loaders.principal(), fields, idempotency)
+                .await?
+                .into(),
+        )
     }
 
     /// Puts a proposed partnership in force.
@@ -180,6 +188,11 @@ impl PartnershipMutation {
     ) -> async_graphql::Result<ClusterPayload> {
         let loaders = graphql::loaders(ctx)?;
         let focus = graphql::member_id(&input.focus_member_id, "input.focusMemberId")?;
+        let idempotency = Idempotency::new(
+            input.idempotency_key,
+            "createCluster",
+            &serde_json::json!([input.slug, input.name, input.description, focus]),
+        )?;
         Ok(write::create_cluster(
             loaders.db(),
             loaders.principal(),
@@ -187,6 +200,7 @@ impl PartnershipMutation {
             input.name,
             input.description,
             focus,
+            idempotency,
         )
         .await?
         .into())

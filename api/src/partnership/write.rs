@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{cluster, member, partnership};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
@@ -12,7 +13,7 @@ use crate::lifecycle::{Who, authorise};
 use crate::validation::{Check, Outcome, UserErrorCode};
 
 /// A partnership as a caller proposes it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct PartnershipFields {
     /// The EU side.
     pub eu_member_id: i64,
@@ -34,6 +35,7 @@ pub async fn propose(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: PartnershipFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<partnership::Model>> {
     let actor = authorise(
         principal,
@@ -41,6 +43,11 @@ pub async fn propose(
         &[fields.eu_member_id, fields.ua_member_id],
     )?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<partnership::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     let mut check = Check::default();
     let eu = member::Entity::find_by_id(fields.eu_member_id)
         .one(writer.txn())
@@ -122,6 +129,9 @@ pub async fn propose(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "proposePartnership",
@@ -142,9 +152,15 @@ pub async fn create_cluster(
     name: String,
     description: String,
     focus_member_id: i64,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<cluster::Model>> {
     let actor = authorise(principal, Who::OwnerOrSecretariat, &[focus_member_id])?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<cluster::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     let mut check = Check::default();
     let slug_ok = (2..=64).contains(&slug.len())
         && slug
@@ -202,6 +218,9 @@ pub async fn create_cluster(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "createCluster",

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 
+use crate::audit::idempotency::Idempotency;
 use crate::codes::{
     BuildBackBetter, Code, FinanceType, FundingStage, OrganisationRole, ParticipantRole,
     ProjectPurpose, ProjectStatus, ProjectType, Theme,
@@ -165,6 +166,8 @@ payload!(
 /// A pledge, commitment or disbursement.
 #[derive(InputObject)]
 pub struct RecordFundingInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The funded project.
     pub project_id: ID,
     /// The funder (its editors may record their own funding).
@@ -182,6 +185,8 @@ pub struct RecordFundingInput {
 /// A new participation in a project.
 #[derive(InputObject)]
 pub struct AddParticipantInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The project.
     pub project_id: ID,
     /// The participating member.
@@ -210,6 +215,8 @@ payload!(
 /// A new result indicator. Values are decimal strings.
 #[derive(InputObject)]
 pub struct AddIndicatorInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The project measured.
     pub project_id: ID,
     /// Title in every language.
@@ -254,6 +261,8 @@ pub struct UpdateIndicatorInput {
 /// A new document link.
 #[derive(InputObject)]
 pub struct AddDocumentLinkInput {
+    /// Makes retries safe: the same key with the same input returns the first result without writing again.
+    pub idempotency_key: Option<String>,
     /// The project documented.
     pub project_id: ID,
     /// IATI DocumentCategory code, e.g. `A02`.
@@ -315,13 +324,8 @@ impl ProjectMutation {
                 .collect(),
             owner_id: graphql::member_id(&input.owner_id, "input.ownerId")?,
         };
-        let outcome = write::create(
-            loaders.db(),
-            loaders.principal(),
-            fields,
-            input.idempotency_key,
-        )
-        .await?;
+        let idempotency = Idempotency::new(input.idempotency_key, "createProject", &fields)?;
+        let outcome = write::create(loaders.db(), loaders.principal(), fields, idempotency).await?;
         Ok(outcome.into())
     }
 
@@ -442,8 +446,9 @@ impl ProjectMutation {
             currency: input.amount.currency,
             value_date: input.value_date,
         };
+        let idempotency = Idempotency::new(input.idempotency_key, "recordFunding", &fields)?;
         Ok(
-            write::record_funding(loaders.db(), loaders.principal(), fields)
+            write::record_funding(loaders.db(), loaders.principal(), fields, idempotency)
                 .await?
                 .into(),
         )
@@ -471,6 +476,16 @@ impl ProjectMutation {
         let loaders = graphql::loaders(ctx)?;
         let project = ids::decode(&input.project_id, "Project", "input.projectId")?;
         let member = graphql::member_id(&input.member_id, "input.memberId")?;
+        let idempotency = Idempotency::new(
+            input.idempotency_key,
+            "addParticipant",
+            &serde_json::json!([
+                project,
+                member,
+                input.organisation_role.code(),
+                input.alliance_role.code()
+            ]),
+        )?;
         let outcome = write::add_participant(
             loaders.db(),
             loaders.principal(),
@@ -478,6 +493,7 @@ impl ProjectMutation {
             member,
             input.organisation_role.code().to_owned(),
             input.alliance_role.code().to_owned(),
+            idempotency,
         )
         .await?;
         Ok(outcome.into())
@@ -516,11 +532,16 @@ impl ProjectMutation {
             target_year: input.target_year,
             actual: input.actual,
         };
-        Ok(
-            write::add_indicator(loaders.db(), loaders.principal(), project, fields)
-                .await?
-                .into(),
+        let idempotency = Idempotency::new(input.idempotency_key, "addIndicator", &fields)?;
+        Ok(write::add_indicator(
+            loaders.db(),
+            loaders.principal(),
+            project,
+            fields,
+            idempotency,
         )
+        .await?
+        .into())
     }
 
     /// Changes an indicator, typically its actual value.
@@ -565,6 +586,17 @@ impl ProjectMutation {
     ) -> async_graphql::Result<DocumentLinkPayload> {
         let loaders = graphql::loaders(ctx)?;
         let project = ids::decode(&input.project_id, "Project", "input.projectId")?;
+        let idempotency = Idempotency::new(
+            input.idempotency_key,
+            "addDocumentLink",
+            &serde_json::json!([
+                project,
+                input.category,
+                input.title,
+                input.url,
+                input.language
+            ]),
+        )?;
         let outcome = write::add_document(
             loaders.db(),
             loaders.principal(),
@@ -573,6 +605,7 @@ impl ProjectMutation {
             input.title,
             input.url,
             input.language,
+            idempotency,
         )
         .await?;
         Ok(outcome.into())

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::audit::idempotency;
+use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::codelists;
@@ -243,40 +243,15 @@ pub async fn create(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: ProjectFields,
-    idempotency_key: Option<String>,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<project::Model>> {
     const OPERATION: &str = "createProject";
     let actor = may_write_for(principal, fields.owner_id)?;
-    if let Some(key) = &idempotency_key
-        && (key.is_empty() || key.len() > idempotency::MAX_KEY_LENGTH)
+    let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<project::Entity>(&writer).await?
     {
-        return Ok(Outcome::refuse(
-            "idempotencyKey",
-            UserErrorCode::Invalid,
-            format!(
-                "`idempotencyKey` must have 1 to {} characters",
-                idempotency::MAX_KEY_LENGTH
-            ),
-        ));
-    }
-    let request_hash = idempotency::request_hash(&fields)?;
-    let mut writer = Writer::begin(db, actor.clone()).await?;
-    if let Some(key) = &idempotency_key
-        && let Some(earlier) =
-            idempotency::find(writer.txn(), &actor.subject, OPERATION, key).await?
-    {
-        if earlier.request_hash != request_hash {
-            return Ok(Outcome::refuse(
-                "idempotencyKey",
-                UserErrorCode::IdempotencyKeyReused,
-                "this idempotency key was used before with a different input",
-            ));
-        }
-        let first = project::Entity::find_by_id(earlier.entity_id)
-            .one(writer.txn())
-            .await?
-            .ok_or_else(|| AppError::internal("idempotency key names a missing project"))?;
-        return Ok(Outcome::Done(first));
+        return Ok(first);
     }
     let columns = match validate(writer.txn(), &fields, None).await? {
         Ok(columns) => columns,
@@ -315,20 +290,12 @@ pub async fn create(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(OPERATION, "Project", created.id, &audit::snapshot(&created))
         .await?;
-    if let Some(key) = &idempotency_key {
-        idempotency::remember(
-            writer.txn(),
-            &actor.subject,
-            OPERATION,
-            key,
-            request_hash,
-            created.id,
-        )
-        .await?;
-    }
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -539,7 +506,7 @@ fn refused<T>(outcome: Outcome<()>) -> Outcome<T> {
 }
 
 /// A funding record as a caller gives it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct FundingFields {
     /// The funded project.
     pub project_id: i64,
@@ -585,9 +552,15 @@ pub async fn record_funding(
     db: &DatabaseConnection,
     principal: &Principal,
     fields: FundingFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<funding::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<funding::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     if let Err(refusal) = project_for_change(
         writer.txn(),
         principal,
@@ -642,6 +615,9 @@ pub async fn record_funding(
             UserErrorCode::ExceedsCommitted,
             "disbursements would exceed this funder's commitments in this currency",
         ));
+    }
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
     }
     writer
         .record(
@@ -715,9 +691,15 @@ pub async fn add_participant(
     member_id: i64,
     iati_role: String,
     alliance_role: String,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<participant::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<participant::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
         return Ok(refused(refusal));
     }
@@ -757,6 +739,9 @@ pub async fn add_participant(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "addParticipant",
@@ -808,7 +793,7 @@ pub async fn remove_participant(
 }
 
 /// An indicator as a caller gives it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct IndicatorFields {
     /// Title in English.
     pub title_en: String,
@@ -887,9 +872,15 @@ pub async fn add_indicator(
     principal: &Principal,
     project_id: i64,
     fields: IndicatorFields,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<indicator::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<indicator::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
         return Ok(refused(refusal));
     }
@@ -915,6 +906,9 @@ pub async fn add_indicator(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "addIndicator",
@@ -1023,9 +1017,15 @@ pub async fn add_document(
     title: String,
     url: String,
     language: String,
+    idempotency: Option<Idempotency>,
 ) -> Result<Outcome<document_link::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
+    if let Some(idempotency) = &idempotency
+        && let Some(first) = idempotency.replay::<document_link::Entity>(&writer).await?
+    {
+        return Ok(first);
+    }
     if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
         return Ok(refused(refusal));
     }
@@ -1067,6 +1067,9 @@ pub async fn add_document(
     }
     .insert(writer.txn())
     .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
     writer
         .record(
             "addDocumentLink",
