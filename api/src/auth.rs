@@ -138,6 +138,16 @@ impl Verifier {
                     .key_id
                     .clone()
                     .ok_or_else(|| AppError::internal("every JWKS key needs a kid"))?;
+                if jwk
+                    .common
+                    .public_key_use
+                    .as_ref()
+                    .is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature)
+                {
+                    return Err(AppError::internal(format!(
+                        "JWKS key {kid} is not a signing key"
+                    )));
+                }
                 let algorithm = match &jwk.algorithm {
                     AlgorithmParameters::RSA(_) => Algorithm::RS256,
                     AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => {
@@ -190,7 +200,13 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|_| AppError::Unauthenticated)?;
-        if data.claims.sub.is_empty() {
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        if data.claims.sub.is_empty()
+            || data
+                .claims
+                .iat
+                .is_some_and(|iat| iat > now + LEEWAY_SECONDS)
+        {
             return Err(AppError::Unauthenticated);
         }
         Ok(data.claims)
@@ -212,10 +228,22 @@ pub fn resolve_secret(auth: &AuthConfig, database: &DatabaseConfig) -> Result<Op
         return Ok(None);
     };
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(Some(existing.trim().to_owned()));
+        let existing = existing.trim().to_owned();
+        if existing.len() < 32 {
+            return Err(AppError::internal(format!(
+                "{} holds a secret shorter than 32 characters: remove it to have a new one generated",
+                path.display()
+            )));
+        }
+        return Ok(Some(existing));
     }
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    write_private(&path, &secret)?;
+    // Written whole to a temporary file, then renamed: a crash never leaves a short secret behind.
+    let temporary = path.with_extension("jwt-secret.tmp");
+    std::fs::remove_file(&temporary).ok();
+    write_private(&temporary, &secret)?;
+    std::fs::rename(&temporary, &path)
+        .map_err(|e| AppError::internal(format!("cannot create {}: {e}", path.display())))?;
     tracing::info!(path = %path.display(), "generated a token signing secret");
     Ok(Some(secret))
 }

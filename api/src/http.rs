@@ -115,9 +115,11 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
         .map(|(_, token)| token)
         .ok_or(AppError::Unauthenticated)?;
     let claims = state.verifier.verify(token.trim())?;
+    // Editors act for organisations that are members or applying; a rejected,
+    // suspended or withdrawn organisation's tokens no longer count.
     let member_id = match &claims.member {
         Some(slug) => Some(
-            member::service::id_by_slug(&state.db, slug)
+            member::service::active_id_by_slug(&state.db, slug)
                 .await?
                 .ok_or(AppError::Unauthenticated)?,
         ),

@@ -17,6 +17,8 @@ pub struct Model {
     pub status: String,
     /// Score the match was proposed with, in thousandths (0–1000).
     pub score_milli: i32,
+    /// The member whose editor proposed the match; null when the secretariat did.
+    pub proposed_by_member_id: Option<i64>,
     /// Outcome recorded on completion.
     pub outcome: Option<String>,
     /// Optimistic-concurrency version, incremented on each update.

@@ -21,6 +21,8 @@ pub struct Model {
     pub since: Option<Date>,
     /// Where the partnership is documented.
     pub source: Option<String>,
+    /// The member whose editor proposed the partnership; null when the secretariat did.
+    pub proposed_by_member_id: Option<i64>,
     /// The cluster the partnership belongs to.
     pub cluster_id: Option<i64>,
     /// Optimistic-concurrency version, incremented on each update.

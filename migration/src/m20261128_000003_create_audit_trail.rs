@@ -107,6 +107,8 @@ impl MigrationTrait for Migration {
                  BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
                 "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event \
                  FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+                "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event \
+                 FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
             ],
             _ => &[
                 "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event \

@@ -245,6 +245,18 @@ async fn offers_and_needs_are_matched_along_their_life_cycle() {
         assert_eq!(proposed["score"], 0.82);
 
         let accept = r#"mutation($input: TransitionInput!) { acceptMatch(input: $input) { assistanceMatch { status offer { status } need { status } } userErrors { code } } }"#;
+        // The proposer cannot accept alone: acceptance is the other side's answer.
+        let (_, body) = app
+            .graphql_as(
+                Some(&asker),
+                accept,
+                json!({ "input": { "id": proposed["id"], "expectedVersion": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
         let (_, body) = app
             .graphql_as(
                 Some(&offerer),

@@ -41,6 +41,18 @@ async fn partnerships_are_proposed_activated_clustered_and_ended() {
         );
 
         let kharkiv = app.token(Role::Editor, Some("kharkiv"));
+        let activate_own = r#"mutation($input: TransitionInput!) { activatePartnership(input: $input) { partnership { status } } }"#;
+        let (_, body) = app
+            .graphql_as(
+                Some(&vilnius),
+                activate_own,
+                json!({ "input": { "id": partnership["id"], "expectedVersion": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "the proposer cannot activate alone: {body}"
+        );
         let activate = r#"mutation($input: TransitionInput!) { activatePartnership(input: $input) { partnership { status version } userErrors { code } } }"#;
         let (_, body) = app
             .graphql_as(

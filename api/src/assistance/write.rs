@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
+use crate::loader::Table;
 use crate::validation::{Check, Outcome, UserErrorCode};
 
 /// What an offer or a need is made of, as a caller gives it.
@@ -47,6 +48,7 @@ pub struct AssistanceFields {
 
 async fn check_fields(
     db: &impl ConnectionTrait,
+    principal: &Principal,
     fields: &AssistanceFields,
     until_path: &str,
 ) -> Result<Check> {
@@ -103,7 +105,8 @@ async fn check_fields(
         );
     }
     if let Some(project) = fields.project_id
-        && project::Entity::find_by_id(project)
+        && project::Entity::find_visible(principal)
+            .filter(project::Column::Id.eq(project))
             .one(db)
             .await?
             .is_none()
@@ -133,7 +136,7 @@ pub async fn create_offer(
     {
         return Ok(first);
     }
-    let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
+    let check = check_fields(writer.txn(), principal, &fields, "availableUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }
@@ -187,7 +190,7 @@ pub async fn create_need(
     {
         return Ok(first);
     }
-    let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
+    let check = check_fields(writer.txn(), principal, &fields, "neededUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }
@@ -309,6 +312,7 @@ pub async fn propose_match(
         need_id: Set(need_id),
         status: Set("PROPOSED".into()),
         score_milli: Set(score_milli),
+        proposed_by_member_id: Set(principal.own_member()),
         outcome: Set(None),
         version: Set(1),
         created_at: Set(now),
@@ -372,6 +376,13 @@ pub async fn move_match(
         Who::OwnerOrSecretariat,
         &[offer.member_id, need.member_id],
     )?;
+    // Acceptance is the other side's answer: the proposer cannot accept alone.
+    if to == "ACCEPTED"
+        && principal.own_member().is_some()
+        && principal.own_member() == before.proposed_by_member_id
+    {
+        return Err(AppError::Forbidden);
+    }
     if before.version != expected_version {
         return Ok(Outcome::refuse(
             "expectedVersion",
@@ -439,17 +450,25 @@ pub async fn move_match(
             &audit::diff(&before, &after),
         )
         .await?;
-    if to == "ACCEPTED" {
+    // Accepting matches the offer and the need; cancelling reopens them.
+    let (from_status, to_status) = match to {
+        "ACCEPTED" => ("OPEN", "MATCHED"),
+        "CANCELLED" => ("MATCHED", "OPEN"),
+        _ => ("", ""),
+    };
+    if offer.status == from_status {
         let mut o: assistance_offer::ActiveModel = offer.clone().into();
-        o.status = Set("MATCHED".into());
+        o.status = Set(to_status.into());
         o.version = Set(offer.version + 1);
         o.updated_at = Set(now);
         let o = o.update(writer.txn()).await?;
         writer
             .record(operation, "AssistanceOffer", o.id, &audit::diff(&offer, &o))
             .await?;
+    }
+    if need.status == from_status {
         let mut n: assistance_need::ActiveModel = need.clone().into();
-        n.status = Set("MATCHED".into());
+        n.status = Set(to_status.into());
         n.version = Set(need.version + 1);
         n.updated_at = Set(now);
         let n = n.update(writer.txn()).await?;
@@ -514,7 +533,7 @@ pub async fn update_offer(
         urgency: None,
     };
     change(&mut fields);
-    let check = check_fields(writer.txn(), &fields, "availableUntil").await?;
+    let check = check_fields(writer.txn(), principal, &fields, "availableUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }
@@ -595,7 +614,7 @@ pub async fn update_need(
         urgency: Some(before.urgency.clone()),
     };
     change(&mut fields);
-    let check = check_fields(writer.txn(), &fields, "neededUntil").await?;
+    let check = check_fields(writer.txn(), principal, &fields, "neededUntil").await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }

@@ -72,9 +72,15 @@ impl Idempotency {
         let first = E::find()
             .filter(E::id_column().eq(earlier.entity_id))
             .one(writer.txn())
-            .await?
-            .ok_or_else(|| AppError::internal("idempotency key names a missing record"))?;
-        Ok(Some(Outcome::Done(first)))
+            .await?;
+        Ok(Some(match first {
+            Some(first) => Outcome::Done(first),
+            None => Outcome::refuse(
+                "idempotencyKey",
+                UserErrorCode::NotFound,
+                "the record this idempotency key created has since been removed",
+            ),
+        }))
     }
 
     /// Remembers that the key created `entity_id`, in the writer's transaction.

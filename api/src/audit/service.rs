@@ -10,7 +10,7 @@ use entity::{audit_event, audit_head};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    IsolationLevel, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -65,7 +65,11 @@ pub struct Writer {
 impl Writer {
     /// Begins a write transaction and takes the chain's lock.
     pub async fn begin(db: &DatabaseConnection, actor: Actor) -> Result<Self> {
-        let txn = db.begin().await?;
+        // Read committed: writers wait for the head lock instead of failing
+        // with serialisation errors, whatever the server's default.
+        let txn = db
+            .begin_with_config(Some(IsolationLevel::ReadCommitted), None)
+            .await?;
         // A no-op update first: it takes the write lock (SQLite's RESERVED lock,
         // PostgreSQL's row lock) before anything is read, so concurrent writers
         // wait here instead of failing later.
@@ -220,12 +224,21 @@ pub struct Verification {
 /// Walks the chain from the first event, a page at a time, recomputing every hash.
 pub async fn verify(db: &DatabaseConnection) -> Result<Verification> {
     const PAGE: u64 = 1000;
+    // The head first: events committed while the walk runs lie beyond it.
+    let head = audit_head::Entity::find_by_id(1).one(db).await?;
+    let Some(head) = head else {
+        return Ok(Verification {
+            checked: 0,
+            broken_at: Some(1),
+        });
+    };
     let mut prev_hash = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut checked = 0;
-    loop {
+    while expected_seq <= head.seq {
         let events = audit_event::Entity::find()
             .filter(audit_event::Column::Seq.gte(expected_seq))
+            .filter(audit_event::Column::Seq.lte(head.seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(PAGE)
             .all(db)
@@ -259,17 +272,9 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification> {
             prev_hash = event.hash.clone();
         }
     }
-    let head = audit_head::Entity::find_by_id(1).one(db).await?;
-    if head.is_some_and(|h| h.seq != expected_seq - 1 || h.hash != prev_hash) {
-        return Ok(Verification {
-            checked,
-            broken_at: Some(expected_seq),
-        });
-    }
-    Ok(Verification {
-        checked,
-        broken_at: None,
-    })
+    let broken_at =
+        (expected_seq - 1 != head.seq || prev_hash != head.hash).then_some(expected_seq);
+    Ok(Verification { checked, broken_at })
 }
 
 impl Table for audit_event::Entity {

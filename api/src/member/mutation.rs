@@ -178,6 +178,14 @@ impl MemberMutation {
                 contact_phone: contact.phone,
             },
         };
+        // Anonymous callers cannot be told apart, so their keys could collide.
+        if loaders.principal().role().is_none() && input.idempotency_key.is_some() {
+            return Err(crate::error::AppError::bad_input(
+                "input.idempotencyKey",
+                "`input.idempotencyKey` needs an authenticated caller",
+            )
+            .into());
+        }
         let idempotency =
             Idempotency::new(input.idempotency_key, "applyForMembership", &application)?;
         Ok(

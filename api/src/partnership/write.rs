@@ -84,17 +84,23 @@ pub async fn propose(
     if let Some(source) = &fields.source {
         check.max_len("source", source, 500);
     }
-    if let Some(cluster_id) = fields.cluster_id
-        && cluster::Entity::find_by_id(cluster_id)
+    if let Some(cluster_id) = fields.cluster_id {
+        match cluster::Entity::find_by_id(cluster_id)
             .one(writer.txn())
             .await?
-            .is_none()
-    {
-        check.fail(
-            "clusterId",
-            UserErrorCode::NotFound,
-            "`clusterId` names no cluster",
-        );
+        {
+            None => check.fail(
+                "clusterId",
+                UserErrorCode::NotFound,
+                "`clusterId` names no cluster",
+            ),
+            Some(c) if c.focus_member_id != fields.ua_member_id => check.fail(
+                "clusterId",
+                UserErrorCode::Invalid,
+                "the cluster forms around another Ukrainian member",
+            ),
+            Some(_) => {}
+        }
     }
     let existing = partnership::Entity::find()
         .filter(partnership::Column::EuMemberId.eq(fields.eu_member_id))
@@ -122,6 +128,7 @@ pub async fn propose(
         status: Set("PROPOSED".into()),
         since: Set(fields.since),
         source: Set(fields.source),
+        proposed_by_member_id: Set(principal.own_member()),
         cluster_id: Set(fields.cluster_id),
         version: Set(1),
         created_at: Set(now),
