@@ -25,6 +25,15 @@ pub fn stored<T: Code>(code: &str) -> Result<T, AppError> {
         .ok_or_else(|| AppError::internal(format!("unknown {} code {code:?} in database", T::LIST)))
 }
 
+/// The stored codes of optional filter values.
+pub fn codes_of<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.code().to_owned())
+        .collect()
+}
+
 macro_rules! code_list {
     ($(#[$meta:meta])* $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $code:literal ),+ $(,)? }) => {
         $(#[$meta])*

@@ -267,3 +267,12 @@ macro_rules! payload {
     };
 }
 pub(crate) use payload;
+
+/// Applies an optional input to an optional field: left out keeps it, null clears it.
+pub fn set<T>(target: &mut Option<T>, value: async_graphql::MaybeUndefined<T>) {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => {}
+        async_graphql::MaybeUndefined::Null => *target = None,
+        async_graphql::MaybeUndefined::Value(v) => *target = Some(v),
+    }
+}

@@ -143,14 +143,6 @@ pub struct UpdateAssistanceNeedInput {
     pub urgency: Option<Urgency>,
 }
 
-fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
-    match value {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Value(v) => *target = Some(v),
-    }
-}
-
 fn common(
     fields: &mut AssistanceFields,
     title: Option<String>,
@@ -303,8 +295,8 @@ impl AssistanceMutation {
             if let Some(m) = input.modality {
                 f.modality = Some(m.code().to_owned());
             }
-            set(&mut f.from, input.available_from);
-            set(&mut f.until, input.available_until);
+            graphql::set(&mut f.from, input.available_from);
+            graphql::set(&mut f.until, input.available_until);
         };
         Ok(write::update_offer(
             loaders.db(),
@@ -424,13 +416,13 @@ impl AssistanceMutation {
                 input.languages,
                 input.days_needed,
             );
-            set(&mut f.project_id, project);
-            set(
+            graphql::set(&mut f.project_id, project);
+            graphql::set(
                 &mut f.modality,
                 input.modality.map_value(|m| m.code().to_owned()),
             );
-            set(&mut f.from, input.needed_from);
-            set(&mut f.until, input.needed_until);
+            graphql::set(&mut f.from, input.needed_from);
+            graphql::set(&mut f.until, input.needed_until);
             if let Some(u) = input.urgency {
                 f.urgency = Some(u.code().to_owned());
             }

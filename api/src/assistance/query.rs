@@ -9,7 +9,7 @@ use crate::assistance::types::{
     AssistanceMatch, AssistanceMatchConnection, AssistanceNeed, AssistanceNeedConnection,
     AssistanceOffer, AssistanceOfferConnection,
 };
-use crate::codes::{AssistanceStatus, Code, MatchStatus, Modality, Urgency};
+use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, codes_of};
 use crate::graphql;
 use crate::ids;
 use crate::pagination::{PageArgs, RecordOrderBy};
@@ -65,14 +65,6 @@ pub struct AssistanceMatchFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.code().to_owned())
-        .collect()
-}
-
 fn id(value: Option<ID>, type_name: &str, argument: &str) -> async_graphql::Result<Option<i64>> {
     Ok(value
         .map(|id| ids::decode(&id, type_name, argument))
@@ -118,8 +110,8 @@ impl AssistanceQuery {
     ) -> async_graphql::Result<AssistanceOfferConnection> {
         let filter = filter.unwrap_or_default();
         let filter = AssistanceFilter {
-            statuses: codes(filter.statuses),
-            modalities: codes(filter.modalities),
+            statuses: codes_of(filter.statuses),
+            modalities: codes_of(filter.modalities),
             theme: filter.theme,
             language: filter.language.map(|l| l.to_ascii_lowercase()),
             urgencies: Vec::new(),
@@ -167,11 +159,11 @@ impl AssistanceQuery {
     ) -> async_graphql::Result<AssistanceNeedConnection> {
         let filter = filter.unwrap_or_default();
         let filter = AssistanceFilter {
-            statuses: codes(filter.statuses),
-            modalities: codes(filter.modalities),
+            statuses: codes_of(filter.statuses),
+            modalities: codes_of(filter.modalities),
             theme: filter.theme,
             language: filter.language.map(|l| l.to_ascii_lowercase()),
-            urgencies: codes(filter.urgencies),
+            urgencies: codes_of(filter.urgencies),
             member_id: id(filter.member_id, "Member", "filter.memberId")?,
             project_id: id(filter.project_id, "Project", "filter.projectId")?,
             updated_since: filter.updated_since,
@@ -216,7 +208,7 @@ impl AssistanceQuery {
     ) -> async_graphql::Result<AssistanceMatchConnection> {
         let filter = filter.unwrap_or_default();
         let filter = MatchFilter {
-            statuses: codes(filter.statuses),
+            statuses: codes_of(filter.statuses),
             offer_id: id(filter.offer_id, "AssistanceOffer", "filter.offerId")?,
             need_id: id(filter.need_id, "AssistanceNeed", "filter.needId")?,
             updated_since: filter.updated_since,

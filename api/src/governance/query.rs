@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::responsibility;
 
-use crate::codes::{Code, GovernanceFunction, GovernanceLevel, Phase, Raci, Theme};
+use crate::codes::{Code, GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, codes_of};
 use crate::error::AppError;
 use crate::governance::service::{self, ResponsibilityFilter as Filter};
 use crate::governance::types::{OecdPrinciple, Responsibility, ResponsibilityConnection};
@@ -35,14 +35,6 @@ pub struct ResponsibilityFilter {
     pub principle: Option<i32>,
     /// Only responsibilities changed at or after this time (for incremental sync).
     pub updated_since: Option<DateTime<Utc>>,
-}
-
-fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.code().to_owned())
-        .collect()
 }
 
 /// Root fields for governance.
@@ -86,10 +78,10 @@ impl GovernanceQuery {
                 .transpose()
         };
         let filter = Filter {
-            functions: codes(filter.functions),
-            phases: codes(filter.phases),
-            levels: codes(filter.levels),
-            raci: codes(filter.raci),
+            functions: codes_of(filter.functions),
+            phases: codes_of(filter.phases),
+            levels: codes_of(filter.levels),
+            raci: codes_of(filter.raci),
             actor_id: id(filter.actor_id, "Member", "filter.actorId")?,
             project_id: id(filter.project_id, "Project", "filter.projectId")?,
             territory_id: id(filter.territory_id, "Territory", "filter.territoryId")?,

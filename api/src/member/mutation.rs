@@ -77,14 +77,6 @@ fn non_empty(text: String) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
-fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
-    match value {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Value(v) => *target = Some(v),
-    }
-}
-
 payload!(
     MemberIdentifierPayload,
     identifier,
@@ -346,10 +338,10 @@ impl MemberMutation {
                 p.name_en = names.en;
                 p.name_uk = non_empty(names.uk);
             }
-            set(&mut p.acronym, input.acronym);
-            set(&mut p.territory_id, territory);
-            set(&mut p.website, input.website);
-            set(&mut p.description, input.description);
+            graphql::set(&mut p.acronym, input.acronym);
+            graphql::set(&mut p.territory_id, territory);
+            graphql::set(&mut p.website, input.website);
+            graphql::set(&mut p.description, input.description);
             if let Some(contact) = input.contact {
                 p.contact_name = contact.name;
                 p.contact_email = contact.email;

@@ -140,14 +140,6 @@ impl From<Outcome<entity::project::Model>> for ProjectPayload {
     }
 }
 
-fn set<T>(target: &mut Option<T>, value: MaybeUndefined<T>) {
-    match value {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Value(v) => *target = Some(v),
-    }
-}
-
 payload!(
     FundingPayload,
     funding,
@@ -379,23 +371,23 @@ impl ProjectMutation {
             if let Some(v) = owner_id {
                 f.owner_id = v;
             }
-            set(
+            graphql::set(
                 &mut f.location,
                 input.location.map_value(|p| (p.latitude, p.longitude)),
             );
-            set(&mut f.planned_start, input.planned_start);
-            set(&mut f.planned_end, input.planned_end);
-            set(&mut f.actual_start, input.actual_start);
-            set(&mut f.actual_end, input.actual_end);
-            set(
+            graphql::set(&mut f.planned_start, input.planned_start);
+            graphql::set(&mut f.planned_end, input.planned_end);
+            graphql::set(&mut f.actual_start, input.actual_start);
+            graphql::set(&mut f.actual_end, input.actual_end);
+            graphql::set(
                 &mut f.budget,
                 input.budget.map_value(|m| (m.amount, m.currency)),
             );
             if let Some(v) = input.principles {
                 f.principles = v.into_iter().map(|p| p.code().to_owned()).collect();
             }
-            set(&mut f.dream_id, input.dream_id);
-            set(&mut f.iati_identifier, input.iati_identifier);
+            graphql::set(&mut f.dream_id, input.dream_id);
+            graphql::set(&mut f.iati_identifier, input.iati_identifier);
         };
         let outcome = write::update(
             loaders.db(),
@@ -561,11 +553,11 @@ impl ProjectMutation {
             if let Some(unit) = input.unit {
                 f.unit = unit;
             }
-            set(&mut f.baseline, input.baseline);
-            set(&mut f.baseline_year, input.baseline_year);
-            set(&mut f.target, input.target);
-            set(&mut f.target_year, input.target_year);
-            set(&mut f.actual, input.actual);
+            graphql::set(&mut f.baseline, input.baseline);
+            graphql::set(&mut f.baseline_year, input.baseline_year);
+            graphql::set(&mut f.target, input.target);
+            graphql::set(&mut f.target_year, input.target_year);
+            graphql::set(&mut f.actual, input.actual);
         };
         Ok(write::update_indicator(
             loaders.db(),

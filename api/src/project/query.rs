@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use crate::codes::{
-    BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility,
+    BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, codes_of,
 };
 use crate::graphql;
 use crate::ids;
@@ -79,14 +79,6 @@ impl Default for ProjectOrderBy {
     }
 }
 
-fn codes<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.code().to_owned())
-        .collect()
-}
-
 /// Root fields for projects.
 #[derive(Default)]
 pub struct ProjectQuery;
@@ -117,12 +109,12 @@ impl ProjectQuery {
                 .transpose()
         };
         let filter = Filter {
-            statuses: codes(filter.statuses),
-            visibilities: codes(filter.visibilities),
-            themes: codes(filter.themes),
+            statuses: codes_of(filter.statuses),
+            visibilities: codes_of(filter.visibilities),
+            themes: codes_of(filter.themes),
             sector_codes: filter.sector_codes.unwrap_or_default(),
-            purposes: codes(filter.purposes),
-            project_types: codes(filter.project_types),
+            purposes: codes_of(filter.purposes),
+            project_types: codes_of(filter.project_types),
             principle: filter.principle.map(|p| p.code().to_owned()),
             territory_id: filter
                 .territory_id
