@@ -318,3 +318,44 @@ async fn offers_and_needs_are_matched_along_their_life_cycle() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn cancelling_an_accepted_match_reopens_its_offer_and_need() {
+    for app in spawn_apps(true).await {
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, body) = app
+            .graphql_as(Some(&coordinator), r#"{ assistanceMatches(filter: {statuses: [PROPOSED]}) { nodes { id version offer { status } need { status } } } }"#, json!({}))
+            .await;
+        let proposed = body["data"]["assistanceMatches"]["nodes"][0].clone();
+        assert_eq!(
+            proposed["offer"]["status"], "OPEN",
+            "[{}] the demo proposal: {body}",
+            app.backend
+        );
+        let accept = r#"mutation($input: TransitionInput!) { acceptMatch(input: $input) { assistanceMatch { version offer { status } need { status } } userErrors { code } } }"#;
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                accept,
+                json!({ "input": { "id": proposed["id"], "expectedVersion": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["acceptMatch"]["assistanceMatch"]["need"]["status"], "MATCHED",
+            "{body}"
+        );
+        let cancel = r#"mutation($input: TransitionInput!) { cancelMatch(input: $input) { assistanceMatch { status offer { status } need { status } } userErrors { code } } }"#;
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                cancel,
+                json!({ "input": { "id": proposed["id"], "expectedVersion": 2 } }),
+            )
+            .await;
+        let cancelled = &body["data"]["cancelMatch"]["assistanceMatch"];
+        assert_eq!(cancelled["status"], "CANCELLED", "{body}");
+        assert_eq!(cancelled["offer"]["status"], "OPEN");
+        assert_eq!(cancelled["need"]["status"], "OPEN");
+        app.finish().await;
+    }
+}
