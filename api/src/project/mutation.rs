@@ -499,11 +499,16 @@ impl ProjectMutation {
     ) -> async_graphql::Result<ParticipantPayload> {
         let loaders = graphql::loaders(ctx)?;
         let id = ids::decode(&input.id, "Participant", "input.id")?;
-        Ok(
-            write::remove_participant(loaders.db(), loaders.principal(), id)
-                .await?
-                .into(),
+        Ok(write::remove_part::<entity::participant::Entity>(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            "removeParticipant",
+            "Participant",
+            |p| p.project_id,
         )
+        .await?
+        .into())
     }
 
     /// Adds a result indicator to a project (the project's editors, the secretariat).
@@ -611,11 +616,16 @@ impl ProjectMutation {
     ) -> async_graphql::Result<DocumentLinkPayload> {
         let loaders = graphql::loaders(ctx)?;
         let id = ids::decode(&input.id, "DocumentLink", "input.id")?;
-        Ok(
-            write::remove_document(loaders.db(), loaders.principal(), id)
-                .await?
-                .into(),
+        Ok(write::remove_part::<entity::document_link::Entity>(
+            loaders.db(),
+            loaders.principal(),
+            id,
+            "removeDocumentLink",
+            "DocumentLink",
+            |d| d.project_id,
         )
+        .await?
+        .into())
     }
 
     /// Archives a draft or published project (coordinators); it stays readable for the record.

@@ -15,6 +15,7 @@ use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
+use crate::loader::Table;
 use crate::validation::{Check, Outcome, UserErrorCode};
 
 /// Everything a project is made of, as a caller gives it.
@@ -754,36 +755,42 @@ pub async fn add_participant(
     Ok(Outcome::Done(created))
 }
 
-/// Removes a participation; the audit trail keeps it.
-pub async fn remove_participant(
+/// Removes a part of a project entered in error (a participant, a document
+/// link); the audit event keeps the removed record.
+pub async fn remove_part<E: Table>(
     db: &DatabaseConnection,
     principal: &Principal,
     id: i64,
-) -> Result<Outcome<participant::Model>> {
+    operation: &str,
+    type_name: &str,
+    project_of: fn(&E::Model) -> i64,
+) -> Result<Outcome<E::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
-    let Some(record) = participant::Entity::find_by_id(id)
+    let Some(record) = E::find()
+        .filter(E::id_column().eq(id))
         .one(writer.txn())
         .await?
     else {
         return Ok(Outcome::refuse(
             "id",
             UserErrorCode::NotFound,
-            "`id` names no participant",
+            format!("`id` names no {type_name}"),
         ));
     };
     if let Err(refusal) =
-        project_for_change(writer.txn(), principal, record.project_id, None).await?
+        project_for_change(writer.txn(), principal, project_of(&record), None).await?
     {
         return Ok(refused(refusal));
     }
-    participant::Entity::delete_by_id(id)
+    E::delete_many()
+        .filter(E::id_column().eq(id))
         .exec(writer.txn())
         .await?;
     writer
         .record(
-            "removeParticipant",
-            "Participant",
+            operation,
+            type_name,
             id,
             &serde_json::json!({ "removed": audit::snapshot(&record) }),
         )
@@ -1080,42 +1087,4 @@ pub async fn add_document(
         .await?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
-}
-
-/// Removes a document link; the audit trail keeps it.
-pub async fn remove_document(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    id: i64,
-) -> Result<Outcome<document_link::Model>> {
-    let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
-    let mut writer = Writer::begin(db, actor).await?;
-    let Some(record) = document_link::Entity::find_by_id(id)
-        .one(writer.txn())
-        .await?
-    else {
-        return Ok(Outcome::refuse(
-            "id",
-            UserErrorCode::NotFound,
-            "`id` names no document link",
-        ));
-    };
-    if let Err(refusal) =
-        project_for_change(writer.txn(), principal, record.project_id, None).await?
-    {
-        return Ok(refused(refusal));
-    }
-    document_link::Entity::delete_by_id(id)
-        .exec(writer.txn())
-        .await?;
-    writer
-        .record(
-            "removeDocumentLink",
-            "DocumentLink",
-            id,
-            &serde_json::json!({ "removed": audit::snapshot(&record) }),
-        )
-        .await?;
-    writer.commit().await?;
-    Ok(Outcome::Done(record))
 }
