@@ -11,7 +11,7 @@ use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, Result};
 use crate::loader::Table;
-use crate::validation::{Outcome, UserErrorCode};
+use crate::validation::{Outcome, UserErrorCode, stale_version};
 
 /// A record with a status, a version and an owning member.
 pub trait Lifecycle: Table {
@@ -94,16 +94,9 @@ pub async fn transition<E: Lifecycle>(
         return Ok(not_found());
     };
     authorise(principal, who, &E::owners(&before))?;
-    let version = int(before.get(E::version_column()));
-    if version != i64::from(expected_version) {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the {} changed since version {expected_version}; it is at version {version} now",
-                E::TYPE
-            ),
-        ));
+    let version = i32::try_from(int(before.get(E::version_column()))).unwrap_or(-1);
+    if let Some(stale) = stale_version(E::TYPE, expected_version, version) {
+        return Ok(stale);
     }
     let current = text(before.get(E::status_column()));
     if !moves

@@ -172,6 +172,17 @@ impl Check {
     }
 }
 
+/// The refusal of a write whose `expected` version of a `what` is no longer the `current` one.
+pub fn stale_version<T>(what: &str, expected: i32, current: i32) -> Option<Outcome<T>> {
+    (expected != current).then(|| {
+        Outcome::refuse(
+            "expectedVersion",
+            UserErrorCode::Conflict,
+            format!("the {what} changed since version {expected}; it is at version {current} now"),
+        )
+    })
+}
+
 /// The result of a mutation that may be refused for expected reasons.
 #[derive(Debug)]
 pub enum Outcome<T> {

@@ -17,7 +17,7 @@ use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
 use crate::loader::Table;
-use crate::validation::{Check, Outcome, UserErrorCode};
+use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// What an offer or a need is made of, as a caller gives it.
 #[derive(Clone, Debug, Serialize)]
@@ -383,15 +383,8 @@ pub async fn move_match(
     {
         return Err(AppError::Forbidden);
     }
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the match changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("match", expected_version, before.version) {
+        return Ok(stale);
     }
     if !from.contains(&before.status.as_str()) {
         return Ok(Outcome::refuse(
@@ -502,15 +495,8 @@ pub async fn update_offer(
         ));
     };
     authorise(principal, Who::OwnerOrSecretariat, &[before.member_id])?;
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the offer changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("offer", expected_version, before.version) {
+        return Ok(stale);
     }
     if matches!(before.status.as_str(), "CLOSED" | "WITHDRAWN") {
         return Ok(Outcome::refuse(
@@ -583,15 +569,8 @@ pub async fn update_need(
         ));
     };
     authorise(principal, Who::OwnerOrSecretariat, &[before.member_id])?;
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the need changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("need", expected_version, before.version) {
+        return Ok(stale);
     }
     if matches!(before.status.as_str(), "CLOSED" | "WITHDRAWN") {
         return Ok(Outcome::refuse(

@@ -10,7 +10,7 @@ use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
-use crate::validation::{Check, Outcome, UserErrorCode};
+use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// A responsibility as a caller gives it.
 #[derive(Clone, Debug, Serialize)]
@@ -213,15 +213,8 @@ pub async fn end(
         ));
     };
     authorise_scope(writer.txn(), principal, before.project_id).await?;
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the responsibility changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("responsibility", expected_version, before.version) {
+        return Ok(stale);
     }
     let mut check = Check::default();
     check.date_order("validUntil", before.valid_from, Some(until));

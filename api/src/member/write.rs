@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
-use crate::validation::{Check, Outcome, UserErrorCode};
+use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// A member's public profile and private contact, as a caller gives it.
 #[derive(Clone, Debug, Serialize, Default)]
@@ -218,15 +218,8 @@ pub async fn update_profile(
             "`id` names no member",
         ));
     };
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the member changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("member", expected_version, before.version) {
+        return Ok(stale);
     }
     let mut profile = Profile {
         name_en: before.name_en.clone(),

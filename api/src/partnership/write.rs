@@ -10,7 +10,7 @@ use crate::audit::service::{self as audit, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
-use crate::validation::{Check, Outcome, UserErrorCode};
+use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// A partnership as a caller proposes it.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -265,15 +265,8 @@ pub async fn assign_to_cluster(
         Who::OwnerOrSecretariat,
         &[before.eu_member_id, before.ua_member_id],
     )?;
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the partnership changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("partnership", expected_version, before.version) {
+        return Ok(stale);
     }
     if let Some(id) = cluster_id {
         match cluster::Entity::find_by_id(id).one(writer.txn()).await? {

@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::loader::Table;
-use crate::validation::{Check, Outcome, UserErrorCode};
+use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// Everything a project is made of, as a caller gives it.
 #[derive(Clone, Debug, Serialize)]
@@ -338,15 +338,8 @@ pub async fn update(
         ));
     }
     may_write_for(principal, before.owner_id)?;
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the project changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("project", expected_version, before.version) {
+        return Ok(stale);
     }
     let mut fields = ProjectFields::of(&before);
     let mut visibility = before.visibility.clone();
@@ -950,15 +943,8 @@ pub async fn update_indicator(
     {
         return Ok(refused(refusal));
     }
-    if before.version != expected_version {
-        return Ok(Outcome::refuse(
-            "expectedVersion",
-            UserErrorCode::Conflict,
-            format!(
-                "the indicator changed since version {expected_version}; it is at version {} now",
-                before.version
-            ),
-        ));
+    if let Some(stale) = stale_version("indicator", expected_version, before.version) {
+        return Ok(stale);
     }
     let mut fields = IndicatorFields {
         title_en: before.title_en.clone(),
