@@ -25,6 +25,10 @@ pub trait Lifecycle: Table {
     fn updated_at_column() -> Self::Column;
     /// The members whose editors may move the record.
     fn owners(model: &Self::Model) -> Vec<i64>;
+    /// The member whose editor proposed the record, for records that are proposals.
+    fn proposer(_model: &Self::Model) -> Option<i64> {
+        None
+    }
 }
 
 /// Who may make a move.
@@ -99,6 +103,13 @@ pub async fn transition<E: Lifecycle>(
         return Ok(stale);
     }
     let current = text(before.get(E::status_column()));
+    // A proposal is answered by the other side (or the secretariat), never by its proposer alone.
+    if current == "PROPOSED"
+        && principal.own_member().is_some()
+        && principal.own_member() == E::proposer(&before)
+    {
+        return Err(AppError::Forbidden);
+    }
     if !moves
         .iter()
         .any(|(from, to)| *from == current && *to == target)
@@ -157,6 +168,9 @@ impl<E: Table> FindVisible for E {}
 
 macro_rules! lifecycle {
     ($entity:ident, $type_name:literal, $owners:expr) => {
+        lifecycle!($entity, $type_name, $owners, |_| None);
+    };
+    ($entity:ident, $type_name:literal, $owners:expr, $proposer:expr) => {
         impl Lifecycle for $entity::Entity {
             const TYPE: &'static str = $type_name;
             fn status_column() -> $entity::Column {
@@ -172,6 +186,10 @@ macro_rules! lifecycle {
                 let owners: fn(&$entity::Model) -> Vec<i64> = $owners;
                 owners(model)
             }
+            fn proposer(model: &$entity::Model) -> Option<i64> {
+                let proposer: fn(&$entity::Model) -> Option<i64> = $proposer;
+                proposer(model)
+            }
         }
     };
 }
@@ -179,7 +197,9 @@ macro_rules! lifecycle {
 lifecycle!(member, "Member", |m| vec![m.id]);
 lifecycle!(assistance_offer, "AssistanceOffer", |o| vec![o.member_id]);
 lifecycle!(assistance_need, "AssistanceNeed", |n| vec![n.member_id]);
-lifecycle!(partnership, "Partnership", |p| vec![
-    p.eu_member_id,
-    p.ua_member_id
-]);
+lifecycle!(
+    partnership,
+    "Partnership",
+    |p| vec![p.eu_member_id, p.ua_member_id],
+    |p| p.proposed_by_member_id
+);

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use crate::codes::{AllianceRole, Code, MemberKind, MembershipStatus};
+use crate::codes::{AllianceRole, MemberKind, MembershipStatus, codes_of};
 use crate::graphql;
 use crate::ids;
 use crate::member::service::{self, MemberFilter as Filter, MemberOrder};
@@ -81,33 +81,16 @@ impl MemberQuery {
     ) -> async_graphql::Result<MemberConnection> {
         let filter = filter.unwrap_or_default();
         let order_by = order_by.unwrap_or_default();
-        let codes = |values: Option<Vec<_>>| -> Vec<String> {
-            values
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v: MemberKind| v.code().to_owned())
-                .collect()
-        };
         let filter = Filter {
-            kinds: codes(filter.kinds),
+            kinds: codes_of(filter.kinds),
             countries: filter
                 .countries
                 .unwrap_or_default()
                 .into_iter()
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
-            alliance_roles: filter
-                .alliance_roles
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| r.code().to_owned())
-                .collect(),
-            statuses: filter
-                .statuses
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| s.code().to_owned())
-                .collect(),
+            alliance_roles: codes_of(filter.alliance_roles),
+            statuses: codes_of(filter.statuses),
             territory_id: filter
                 .territory_id
                 .map(|id| ids::decode(&id, "Territory", "filter.territoryId"))

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::NaiveDate;
 use entity::{cluster, partnership};
-use sea_orm::EntityTrait;
 
 use crate::audit::idempotency::Idempotency;
 use crate::codes::{Code, PartnershipKind};
@@ -97,28 +96,6 @@ async fn moved(
     Ok(outcome.into())
 }
 
-/// A partnership proposed by one side comes into force when the other side
-/// (or the secretariat) activates it, never by its proposer alone.
-async fn refuse_proposer(ctx: &Context<'_>, input: &TransitionInput) -> async_graphql::Result<()> {
-    let loaders = graphql::loaders(ctx)?;
-    let id = ids::decode(&input.id, "Partnership", "input.id")?;
-    let proposer = partnership::Entity::find_by_id(id)
-        .one(loaders.db())
-        .await
-        .map_err(crate::error::AppError::from)?
-        .and_then(|p| {
-            p.status
-                .eq("PROPOSED")
-                .then_some(p.proposed_by_member_id)
-                .flatten()
-        });
-    let own = loaders.principal().own_member();
-    if own.is_some() && own == proposer {
-        return Err(crate::error::AppError::Forbidden.into());
-    }
-    Ok(())
-}
-
 /// Mutations of partnerships and clusters.
 #[derive(Default)]
 pub struct PartnershipMutation;
@@ -159,7 +136,6 @@ impl PartnershipMutation {
         #[graphql(desc = "The partnership and the version the caller read.")]
         input: TransitionInput,
     ) -> async_graphql::Result<PartnershipPayload> {
-        refuse_proposer(ctx, &input).await?;
         moved(
             ctx,
             input,

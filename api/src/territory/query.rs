@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use crate::codes::{Code, Occupation, TerritoryLevel, TerritoryScheme};
+use crate::codes::{Code, Occupation, TerritoryLevel, TerritoryScheme, codes_of};
 use crate::error::AppError;
 use crate::graphql;
 use crate::ids;
@@ -88,12 +88,7 @@ impl TerritoryQuery {
         };
         let filter = Filter {
             scheme: filter.scheme.map(|s| s.code().to_owned()),
-            levels: filter
-                .levels
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| l.code().to_owned())
-                .collect(),
+            levels: codes_of(filter.levels),
             parent_id: id(&filter.parent_id, "filter.parentId")?,
             within_id: id(&filter.within_id, "filter.withinId")?,
             roots_only: filter.top_level_only.unwrap_or(false),
