@@ -180,7 +180,7 @@ impl Loaders {
     /// per site, not per type, so that a batch never depends on how the
     /// resolution of two places happens to interleave: each place costs exactly
     /// one statement per level, whatever the number of rows.
-    fn get<L, K>(&self, site: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
+    pub fn get<L, K>(&self, site: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Loader<K>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,

@@ -330,6 +330,44 @@ where
     })
 }
 
+/// Pages a list computed in memory (a ranking), given in list order with each
+/// row's cursor; `order` compares two cursors in list order. Used where the
+/// sort key is computed (a score), over candidates that SQL has already bounded.
+pub fn page_ranked<T>(
+    rows: Vec<(T, Cursor)>,
+    page: &Page,
+    order: impl Fn(&Cursor, &Cursor) -> std::cmp::Ordering,
+) -> PageOf<T> {
+    use std::cmp::Ordering::{Greater, Less};
+    let mut rows: Vec<(T, Cursor)> = rows
+        .into_iter()
+        .filter(|(_, c)| page.after.as_ref().is_none_or(|a| order(c, a) == Greater))
+        .filter(|(_, c)| page.before.as_ref().is_none_or(|b| order(c, b) == Less))
+        .collect();
+    let limit = page.limit as usize;
+    let more = rows.len() > limit;
+    if page.backward {
+        rows.drain(..rows.len().saturating_sub(limit));
+    } else {
+        rows.truncate(limit);
+    }
+    let (has_next, has_previous) = if page.backward {
+        (page.before.is_some(), more)
+    } else {
+        (more, page.after.is_some())
+    };
+    PageOf {
+        rows,
+        has_next,
+        has_previous,
+    }
+}
+
+/// A total that is already known.
+pub fn known_total(total: u64) -> TotalCount {
+    Arc::new(move || Box::pin(async move { Ok(total) }))
+}
+
 /// Fetches one page of a root list.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,

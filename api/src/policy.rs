@@ -46,6 +46,8 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "clusters", Access::Public),
     ("Query", "responsibilities", Access::Public),
     ("Query", "oecdPrinciples", Access::Public),
+    ("Query", "matchSuggestions", Access::Roles(ALL_ROLES)),
+    ("Query", "partnershipGaps", Access::Public),
     ("Query", "viewer", Access::Roles(ALL_ROLES)),
     ("Query", "auditEvents", Access::Roles(READERS_OF_THE_TRAIL)),
     ("Mutation", "createProject", Access::Roles(WRITERS)),

@@ -18,6 +18,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder,
 };
 
+use crate::assistance::matching;
 use crate::audit::service::{self as audit, Actor, Writer};
 use crate::error::{AppError, Result};
 use crate::loader::Table;
@@ -96,6 +97,45 @@ where
             )
             .await?;
     }
+    Ok(())
+}
+
+/// A demo match, scored as a proposal would be; the secretariat proposed it,
+/// and beyond PROPOSED both sides have accepted.
+async fn demo_match(
+    db: &impl ConnectionTrait,
+    offer_id: i64,
+    need_id: i64,
+    status: &str,
+) -> Result<()> {
+    let offer = assistance_offer::Entity::find_by_id(offer_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("demo offer missing"))?;
+    let need = assistance_need::Entity::find_by_id(need_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("demo need missing"))?;
+    let score = matching::score_pair(db, &offer, &need).await?;
+    let now = Utc::now();
+    let accepted = (status != "PROPOSED").then_some(now);
+    assistance_match::ActiveModel {
+        id: NotSet,
+        offer_id: Set(offer_id),
+        need_id: Set(need_id),
+        status: Set(status.into()),
+        score_milli: Set(score.total),
+        score_parts: Set(serde_json::to_string(&score.parts).unwrap_or_else(|_| "[]".into())),
+        offer_accepted_at: Set(accepted),
+        need_accepted_at: Set(accepted),
+        proposed_by_member_id: Set(None),
+        outcome: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -1250,7 +1290,7 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
             languages: Set(languages.into()),
             days_needed: Set(days),
             needed_from: Set(Some(date(2025, 6, 1))),
-            needed_until: Set(Some(date(2026, 12, 31))),
+            needed_until: Set(Some(date(2028, 12, 31))),
             urgency: Set(urgency.into()),
             status: Set(status.into()),
             version: Set(1),
@@ -1261,34 +1301,8 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
         .await?;
         need_ids.push(n.id);
     }
-    assistance_match::ActiveModel {
-        id: NotSet,
-        offer_id: Set(offer_ids[2]),
-        need_id: Set(need_ids[2]),
-        status: Set("ACTIVE".into()),
-        score_milli: Set(870),
-        proposed_by_member_id: Set(None),
-        outcome: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    assistance_match::ActiveModel {
-        id: NotSet,
-        offer_id: Set(offer_ids[0]),
-        need_id: Set(need_ids[0]),
-        status: Set("PROPOSED".into()),
-        score_milli: Set(910),
-        proposed_by_member_id: Set(None),
-        outcome: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    demo_match(db, offer_ids[2], need_ids[2], "ACTIVE").await?;
+    demo_match(db, offer_ids[0], need_ids[0], "PROPOSED").await?;
 
     // Partnerships and a cluster.
     let kharkiv_cluster = cluster::ActiveModel {

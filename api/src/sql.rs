@@ -28,6 +28,16 @@ pub fn in_select(
     Condition::all().add(Expr::col((Alias::new(table), Alias::new(column))).in_subquery(subquery))
 }
 
+/// `table.column NOT IN (subquery)`.
+pub fn not_in_select(
+    table: &'static str,
+    column: &'static str,
+    subquery: SelectStatement,
+) -> Condition {
+    Condition::all()
+        .add(Expr::col((Alias::new(table), Alias::new(column))).not_in_subquery(subquery))
+}
+
 /// Escapes `%`, `_` and `\` so that user text matches literally in `LIKE … ESCAPE '\'`.
 pub fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

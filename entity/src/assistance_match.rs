@@ -21,6 +21,12 @@ pub struct Model {
     pub proposed_by_member_id: Option<i64>,
     /// Outcome recorded on completion.
     pub outcome: Option<String>,
+    /// JSON array of the score's parts at proposal time.
+    pub score_parts: String,
+    /// When the offering side accepted (proposing counts as accepting).
+    pub offer_accepted_at: Option<DateTimeUtc>,
+    /// When the needing side accepted (proposing counts as accepting).
+    pub need_accepted_at: Option<DateTimeUtc>,
     /// Optimistic-concurrency version, incremented on each update.
     pub version: i32,
     /// Creation time.

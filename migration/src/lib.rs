@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_schema;
 mod m20261128_000002_seed_reference_data;
 mod m20261128_000003_create_audit_trail;
+mod m20261128_000004_add_match_acceptance;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_schema::Migration),
             Box::new(m20261128_000002_seed_reference_data::Migration),
             Box::new(m20261128_000003_create_audit_trail::Migration),
+            Box::new(m20261128_000004_add_match_acceptance::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Technical assistance: offers, needs and the matches between them.
 
+pub mod matching;
 pub mod mutation;
 pub mod query;
 pub mod service;

@@ -177,8 +177,6 @@ pub struct ProposeMatchInput {
     pub offer_id: ID,
     /// The need.
     pub need_id: ID,
-    /// The score the match is proposed with, 0 to 1 (default 0).
-    pub score: Option<f64>,
 }
 
 /// Completion of a match with its outcome.
@@ -493,32 +491,21 @@ impl AssistanceMutation {
     async fn propose_match(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The offer, the need and the score.")] input: ProposeMatchInput,
+        #[graphql(desc = "The offer and the need.")] input: ProposeMatchInput,
     ) -> async_graphql::Result<AssistanceMatchPayload> {
         let loaders = graphql::loaders(ctx)?;
         let offer = ids::decode(&input.offer_id, "AssistanceOffer", "input.offerId")?;
         let need = ids::decode(&input.need_id, "AssistanceNeed", "input.needId")?;
-        let score = input.score.unwrap_or(0.0);
-        let score_milli = if score.is_finite() {
-            (score * 1000.0).round() as i32
-        } else {
-            -1
-        };
         let idempotency = Idempotency::new(
             input.idempotency_key,
             "proposeMatch",
-            &serde_json::json!([offer, need, score_milli]),
+            &serde_json::json!([offer, need]),
         )?;
-        Ok(write::propose_match(
-            loaders.db(),
-            loaders.principal(),
-            offer,
-            need,
-            score_milli,
-            idempotency,
+        Ok(
+            write::propose_match(loaders.db(), loaders.principal(), offer, need, idempotency)
+                .await?
+                .into(),
         )
-        .await?
-        .into())
     }
 
     /// Accepts a proposed match; its offer and need become MATCHED.

@@ -5,14 +5,18 @@ use chrono::{DateTime, Utc};
 use entity::{assistance_match, assistance_need, assistance_offer};
 
 use crate::assistance::service::{self, AssistanceFilter, MatchFilter};
+use std::sync::Arc;
+
+use crate::assistance::matching::{self, Suggestion};
 use crate::assistance::types::{
     AssistanceMatch, AssistanceMatchConnection, AssistanceNeed, AssistanceNeedConnection,
-    AssistanceOffer, AssistanceOfferConnection,
+    AssistanceOffer, AssistanceOfferConnection, MatchSuggestion, MatchSuggestionConnection,
 };
 use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, codes_of};
+use crate::error::AppError;
 use crate::graphql;
 use crate::ids;
-use crate::pagination::{PageArgs, RecordOrderBy};
+use crate::pagination::{Cursor, PageArgs, RecordOrderBy, SortValue, known_total, page_ranked};
 
 /// Which offers to list; all conditions must hold.
 #[derive(InputObject, Default)]
@@ -233,4 +237,92 @@ impl AssistanceQuery {
         .await?;
         Ok(AssistanceMatchConnection::new(page, total))
     }
+
+    /// Ranked suggestions: for a need, the open offers that fit it; for an
+    /// offer, the open needs it fits. Each suggestion carries its score and the
+    /// parts that made it. Candidates are open, not expired, of another member,
+    /// not already paired (only a cancelled match frees a pair) and share at
+    /// least a DAC category; the best score comes first, ties go to the older
+    /// record. For the editors of the need's or offer's member, coordinators,
+    /// analysts and administrators.
+    async fn match_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The need to find offers for (give this or `offerId`).")] need_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "The offer to find needs for (give this or `needId`).")] offer_id: Option<
+            ID,
+        >,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<MatchSuggestionConnection> {
+        const KEY: &str = "SCORE:DESC";
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .validate(KEY)?;
+        let loaders = graphql::loaders(ctx)?;
+        let today = Utc::now().date_naive();
+        let (found, id_of) = match (need_id, offer_id) {
+            (Some(need), None) => {
+                let need = ids::decode(&need, "AssistanceNeed", "needId")?;
+                let found =
+                    matching::offers_for_need(loaders.db(), loaders.principal(), need, today)
+                        .await?;
+                let id_of: fn(&Suggestion) -> i64 = |s| s.offer.id;
+                (found.ok_or_else(|| not_visible("needId", "need"))?, id_of)
+            }
+            (None, Some(offer)) => {
+                let offer = ids::decode(&offer, "AssistanceOffer", "offerId")?;
+                let found =
+                    matching::needs_for_offer(loaders.db(), loaders.principal(), offer, today)
+                        .await?;
+                let id_of: fn(&Suggestion) -> i64 = |s| s.need.id;
+                (found.ok_or_else(|| not_visible("offerId", "offer"))?, id_of)
+            }
+            _ => {
+                return Err(AppError::bad_input(
+                    "needId",
+                    "give exactly one of `needId` and `offerId`",
+                )
+                .into());
+            }
+        };
+        let total = found.len() as u64;
+        let rows = found
+            .into_iter()
+            .map(|s| {
+                let cursor = Cursor {
+                    key: KEY.to_owned(),
+                    value: SortValue::Int(i64::from(s.score.total)),
+                    id: id_of(&s),
+                };
+                (MatchSuggestion(Arc::new(s)), cursor)
+            })
+            .collect();
+        let by_rank = |a: &Cursor, b: &Cursor| match (&a.value, &b.value) {
+            (SortValue::Int(x), SortValue::Int(y)) => y.cmp(x).then(a.id.cmp(&b.id)),
+            _ => a.id.cmp(&b.id),
+        };
+        Ok(MatchSuggestionConnection::new(
+            page_ranked(rows, &page, by_rank),
+            known_total(total),
+        ))
+    }
+}
+
+fn not_visible(argument: &str, what: &str) -> AppError {
+    AppError::bad_input(
+        argument,
+        format!("`{argument}` names no {what} you can see"),
+    )
 }

@@ -4,8 +4,10 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{assistance_match, assistance_need, assistance_offer};
 
+use crate::assistance::matching::{Factor, Part, Suggestion};
 use crate::assistance::service::{MatchesOfNeed, MatchesOfOffer};
 use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, stored};
+use crate::error::AppError;
 use crate::graphql;
 use crate::ids;
 use crate::member::types::{Member, load_member};
@@ -253,9 +255,23 @@ impl AssistanceMatch {
     async fn status(&self) -> async_graphql::Result<MatchStatus> {
         Ok(stored(&self.0.status)?)
     }
-    /// Score the match was proposed with, from 0 to 1.
+    /// Score the pair had when the match was proposed, from 0 to 1.
     async fn score(&self) -> f64 {
         f64::from(self.0.score_milli) / 1000.0
+    }
+    /// The parts of the score at proposal time: why the pair was proposed.
+    async fn score_parts(&self) -> async_graphql::Result<Vec<ScorePart>> {
+        let parts: Vec<Part> = serde_json::from_str(&self.0.score_parts)
+            .map_err(|e| AppError::internal(format!("stored score parts: {e}")))?;
+        Ok(parts.into_iter().map(ScorePart).collect())
+    }
+    /// When the offering side accepted (proposing counts as accepting).
+    async fn offer_accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.offer_accepted_at
+    }
+    /// When the needing side accepted (proposing counts as accepting).
+    async fn need_accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.need_accepted_at
     }
     /// Outcome recorded on completion.
     async fn outcome(&self) -> Option<&str> {
@@ -272,5 +288,67 @@ impl AssistanceMatch {
     /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+/// One part of a match score: a factor, how the pair does on it and why.
+pub struct ScorePart(pub Part);
+
+/// One part of a match score: a factor, how the pair does on it and why.
+#[Object]
+impl ScorePart {
+    /// What the part measures.
+    async fn factor(&self) -> Factor {
+        self.0.factor
+    }
+    /// Weight of the factor in the score, from 0 to 1; the weights add up to 1.
+    async fn weight(&self) -> f64 {
+        f64::from(self.0.factor.weight()) / 1000.0
+    }
+    /// How well the pair does on the factor, from 0 to 1.
+    async fn value(&self) -> f64 {
+        f64::from(self.0.value) / 1000.0
+    }
+    /// What the part adds to the score: weight × value, rounded to thousandths.
+    async fn contribution(&self) -> f64 {
+        f64::from(self.0.contribution()) / 1000.0
+    }
+    /// Why, in words (English).
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+}
+
+/// A suggested pair of an open offer and an open need, with its score and the
+/// parts that made it.
+#[derive(Clone)]
+pub struct MatchSuggestion(pub std::sync::Arc<Suggestion>);
+
+connection!(
+    MatchSuggestionConnection,
+    MatchSuggestionEdge,
+    MatchSuggestion,
+    "match suggestions, best first"
+);
+
+/// A suggested pair of an open offer and an open need, with its score and the
+/// parts that made it.
+#[Object]
+impl MatchSuggestion {
+    /// The offer.
+    async fn offer(&self) -> AssistanceOffer {
+        AssistanceOffer(self.0.offer.clone())
+    }
+    /// The need.
+    async fn need(&self) -> AssistanceNeed {
+        AssistanceNeed(self.0.need.clone())
+    }
+    /// Score from 0 to 1: the sum of the parts' contributions.
+    async fn score(&self) -> f64 {
+        f64::from(self.0.score.total) / 1000.0
+    }
+    /// The parts of the score, one per factor.
+    async fn parts(&self) -> Vec<ScorePart> {
+        self.0.score.parts.iter().cloned().map(ScorePart).collect()
     }
 }

@@ -10,9 +10,10 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::assistance::matching;
 use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Writer};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
@@ -232,12 +233,13 @@ pub async fn create_need(
 
 /// Proposes a match of an open offer with an open need (either side's editors,
 /// the secretariat). A closed, withdrawn or draft offer or need cannot be matched.
+/// The match records the score the pair has now, with its parts, and counts as
+/// the proposing side's acceptance.
 pub async fn propose_match(
     db: &DatabaseConnection,
     principal: &Principal,
     offer_id: i64,
     need_id: i64,
-    score_milli: i32,
     idempotency: Option<Idempotency>,
 ) -> Result<Outcome<assistance_match::Model>> {
     let actor = crate::audit::service::Actor::of(principal).ok_or(AppError::Unauthenticated)?;
@@ -282,13 +284,6 @@ pub async fn propose_match(
             format!("a {} need cannot be matched", need.status.to_lowercase()),
         );
     }
-    if !(0..=1000).contains(&score_milli) {
-        check.fail(
-            "score",
-            UserErrorCode::Invalid,
-            "`score` must be between 0 and 1",
-        );
-    }
     let pending = assistance_match::Entity::find()
         .filter(assistance_match::Column::OfferId.eq(offer_id))
         .filter(assistance_match::Column::NeedId.eq(need_id))
@@ -306,13 +301,19 @@ pub async fn propose_match(
         return Ok(Outcome::Refused(check.into_errors()));
     }
     let now = Utc::now();
+    let score = matching::score_pair(writer.txn(), &offer, &need).await?;
+    let own = principal.own_member();
     let created = assistance_match::ActiveModel {
         id: sea_orm::NotSet,
         offer_id: Set(offer_id),
         need_id: Set(need_id),
         status: Set("PROPOSED".into()),
-        score_milli: Set(score_milli),
-        proposed_by_member_id: Set(principal.own_member()),
+        score_milli: Set(score.total),
+        score_parts: Set(serde_json::to_string(&score.parts)
+            .map_err(|e| AppError::internal(format!("score parts: {e}")))?),
+        offer_accepted_at: Set((own == Some(offer.member_id)).then_some(now)),
+        need_accepted_at: Set((own == Some(need.member_id)).then_some(now)),
+        proposed_by_member_id: Set(own),
         outcome: Set(None),
         version: Set(1),
         created_at: Set(now),
@@ -397,11 +398,42 @@ pub async fn move_match(
             ),
         ));
     }
+    let now = Utc::now();
+    let mut active: assistance_match::ActiveModel = before.clone().into();
+    // Acceptance is per side: each side's editors accept for their side, the
+    // secretariat for both; the match is ACCEPTED once both sides have.
+    let mut target = to;
+    if to == "ACCEPTED" {
+        let secretariat = matches!(principal.role(), Some(Role::Coordinator | Role::Admin));
+        let own = principal.own_member();
+        let for_offer = secretariat || own == Some(offer.member_id);
+        let for_need = secretariat || own == Some(need.member_id);
+        let offer_accepted = before.offer_accepted_at.is_some() || for_offer;
+        let need_accepted = before.need_accepted_at.is_some() || for_need;
+        if (!for_offer || before.offer_accepted_at.is_some())
+            && (!for_need || before.need_accepted_at.is_some())
+        {
+            return Ok(Outcome::refuse(
+                "id",
+                UserErrorCode::InvalidTransition,
+                "your side has already accepted this match; it waits for the other side",
+            ));
+        }
+        if for_offer && before.offer_accepted_at.is_none() {
+            active.offer_accepted_at = Set(Some(now));
+        }
+        if for_need && before.need_accepted_at.is_none() {
+            active.need_accepted_at = Set(Some(now));
+        }
+        if !(offer_accepted && need_accepted) {
+            target = "PROPOSED";
+        }
+    }
     let mut check = Check::default();
     if let Some(text) = &outcome {
         check.text("outcome", text, 10_000);
     }
-    if to == "ACCEPTED" {
+    if target == "ACCEPTED" {
         if offer.status != "OPEN" {
             check.fail(
                 "id",
@@ -426,9 +458,7 @@ pub async fn move_match(
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }
-    let now = Utc::now();
-    let mut active: assistance_match::ActiveModel = before.clone().into();
-    active.status = Set(to.to_owned());
+    active.status = Set(target.to_owned());
     if outcome.is_some() {
         active.outcome = Set(outcome);
     }
@@ -444,7 +474,7 @@ pub async fn move_match(
         )
         .await?;
     // Accepting matches the offer and the need; cancelling reopens them.
-    let (from_status, to_status) = match to {
+    let (from_status, to_status) = match target {
         "ACCEPTED" => ("OPEN", "MATCHED"),
         "CANCELLED" => ("MATCHED", "OPEN"),
         _ => ("", ""),

@@ -4,12 +4,18 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::{cluster, partnership};
 
-use crate::codes::{Code, PartnershipKind, PartnershipStatus};
+use std::sync::Arc;
+
+use crate::codes::{Code, PartnershipKind, PartnershipStatus, Urgency};
 use crate::graphql;
 use crate::ids;
-use crate::pagination::{PageArgs, RecordOrderBy};
+use crate::pagination::{Cursor, PageArgs, RecordOrderBy, SortValue, known_total, page_ranked};
+use crate::partnership::coverage::{self, GapFilter, urgency_rank};
 use crate::partnership::service::{self, PartnershipFilter as Filter};
-use crate::partnership::types::{Cluster, ClusterConnection, Partnership, PartnershipConnection};
+use crate::partnership::types::{
+    Cluster, ClusterConnection, Partnership, PartnershipConnection, PartnershipGap,
+    PartnershipGapConnection,
+};
 
 /// Which partnerships to list; all conditions must hold.
 #[derive(InputObject, Default)]
@@ -144,4 +150,82 @@ impl PartnershipQuery {
         .await?;
         Ok(ClusterConnection::new(page, total))
     }
+
+    /// Ukrainian hromadas and oblasts with open needs and no active
+    /// partnership: where the Alliance should look for partners first. Most
+    /// urgent first (the urgency of the most urgent open need), then most open
+    /// needs, then the longest waiting.
+    async fn partnership_gaps(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which gaps to list.")] filter: Option<PartnershipGapFilter>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<PartnershipGapConnection> {
+        const KEY: &str = "URGENCY:DESC";
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .validate(KEY)?;
+        let filter = filter.unwrap_or_default();
+        let filter = GapFilter {
+            territory_id: filter
+                .territory_id
+                .map(|id| ids::decode(&id, "Territory", "filter.territoryId"))
+                .transpose()?,
+            min_urgency_rank: filter.min_urgency.map(|u| urgency_rank(u.code())),
+        };
+        let loaders = graphql::loaders(ctx)?;
+        let gaps = coverage::gaps(loaders.db(), loaders.principal(), &filter).await?;
+        let total = gaps.len() as u64;
+        // The cursor value sorts as text in list order: urgency and count
+        // descending, waiting time ascending.
+        let rows = gaps
+            .into_iter()
+            .map(|gap| {
+                let value = format!(
+                    "{}{:010}{:020}",
+                    9 - gap.urgency_rank.clamp(0, 9),
+                    9_999_999_999 - gap.open_needs.clamp(0, 9_999_999_999),
+                    gap.oldest_need_at.timestamp_micros().max(0)
+                );
+                let cursor = Cursor {
+                    key: KEY.to_owned(),
+                    value: SortValue::Text(value),
+                    id: gap.member_id,
+                };
+                (gap, cursor)
+            })
+            .collect();
+        let by_rank = |a: &Cursor, b: &Cursor| match (&a.value, &b.value) {
+            (SortValue::Text(x), SortValue::Text(y)) => x.cmp(y).then(a.id.cmp(&b.id)),
+            _ => a.id.cmp(&b.id),
+        };
+        let page = page_ranked(rows, &page, by_rank);
+        let members: Vec<i64> = page.rows.iter().map(|(g, _)| g.member_id).collect();
+        let needs =
+            coverage::open_needs_of(loaders.db(), loaders.principal(), &members, 20).await?;
+        let page = page.map(|gap| PartnershipGap {
+            needs: Arc::new(needs.get(&gap.member_id).cloned().unwrap_or_default()),
+            gap,
+        });
+        Ok(PartnershipGapConnection::new(page, known_total(total)))
+    }
+}
+
+/// Which partnership gaps to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct PartnershipGapFilter {
+    /// Only hromadas and oblasts in this territory or one below it.
+    pub territory_id: Option<ID>,
+    /// Only those with an open need at least this urgent.
+    pub min_urgency: Option<Urgency>,
 }
