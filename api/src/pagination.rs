@@ -217,7 +217,7 @@ impl<M> Default for PageOf<M> {
 
 impl<M> PageOf<M> {
     /// Converts the rows, keeping cursors and page flags.
-    pub fn map<T>(self, f: impl Fn(M) -> T) -> PageOf<T> {
+    pub fn map<T>(self, mut f: impl FnMut(M) -> T) -> PageOf<T> {
         PageOf {
             rows: self.rows.into_iter().map(|(m, c)| (f(m), c)).collect(),
             has_next: self.has_next,

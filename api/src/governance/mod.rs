@@ -3,6 +3,7 @@
 
 pub mod mutation;
 pub mod query;
+pub mod rules;
 pub mod service;
 pub mod types;
 pub mod write;

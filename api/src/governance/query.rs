@@ -1,16 +1,22 @@
 //! Root fields for governance.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::responsibility;
 
 use crate::codes::{Code, GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, codes_of};
 use crate::error::AppError;
 use crate::governance::service::{self, ResponsibilityFilter as Filter};
-use crate::governance::types::{OecdPrinciple, Responsibility, ResponsibilityConnection};
+use std::sync::Arc;
+
+use crate::governance::rules::{self, Rule};
+use crate::governance::types::{
+    GovernanceIssue, GovernanceIssueConnection, OecdCoverage, OecdPrinciple, Responsibility,
+    ResponsibilityConnection, ResponsibilityMatrix,
+};
 use crate::graphql;
 use crate::ids;
-use crate::pagination::{PageArgs, RecordOrderBy};
+use crate::pagination::{Cursor, PageArgs, RecordOrderBy, SortValue, known_total, page_ranked};
 
 /// Which responsibilities to list; all conditions must hold.
 #[derive(InputObject, Default)]
@@ -121,5 +127,161 @@ impl GovernanceQuery {
             .into_iter()
             .map(OecdPrinciple)
             .collect())
+    }
+
+    /// The responsibility matrix of a project, or of a sector (theme) within a
+    /// territory: function × phase × level with the actors and their RACI roles.
+    /// A territory includes the territories below it and the projects in them.
+    async fn responsibility_matrix(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A project, or a territory with an optional theme.")]
+        scope: GovernanceScope,
+        #[graphql(desc = "The day the matrix is valid on (default: today, UTC).")] on: Option<
+            NaiveDate,
+        >,
+    ) -> async_graphql::Result<ResponsibilityMatrix> {
+        let scope = scope.into_scope()?;
+        if scope.project_id.is_none() && scope.territory_id.is_none() {
+            return Err(AppError::bad_input(
+                "scope",
+                "give `scope.projectId`, or `scope.territoryId` with an optional `scope.theme`",
+            )
+            .into());
+        }
+        let on = on.unwrap_or_else(|| Utc::now().date_naive());
+        let loaders = graphql::loaders(ctx)?;
+        let (rows, truncated) =
+            rules::matrix(loaders.db(), loaders.principal(), &scope, on).await?;
+        Ok(ResponsibilityMatrix {
+            on,
+            rows,
+            truncated,
+        })
+    }
+
+    /// What breaks the rules of multilevel governance, each breach with the
+    /// rule that fired and the responsibilities behind it; by rule, then scope,
+    /// function and phase. Without a scope, across everything the caller may see.
+    #[allow(clippy::too_many_arguments)]
+    async fn governance_issues(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where to look (default: everywhere).")] scope: Option<GovernanceScope>,
+        #[graphql(desc = "Only these rules (default: all).")] rules: Option<Vec<Rule>>,
+        #[graphql(desc = "The day to check on (default: today, UTC).")] on: Option<NaiveDate>,
+        #[graphql(
+            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<GovernanceIssueConnection> {
+        const KEY: &str = "RULE:ASC";
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .validate(KEY)?;
+        let scope = scope
+            .map(GovernanceScope::into_scope)
+            .transpose()?
+            .unwrap_or_default();
+        let on = on.unwrap_or_else(|| Utc::now().date_naive());
+        let loaders = graphql::loaders(ctx)?;
+        let found = rules::issues(
+            loaders.db(),
+            loaders.principal(),
+            &scope,
+            &rules.unwrap_or_default(),
+            on,
+        )
+        .await?;
+        let total = found.len() as u64;
+        let rows = found
+            .into_iter()
+            .enumerate()
+            .map(|(i, issue)| {
+                let cursor = Cursor {
+                    key: KEY.to_owned(),
+                    value: SortValue::Text(issue.sort_key()),
+                    id: i as i64,
+                };
+                (issue, cursor)
+            })
+            .collect();
+        // The sort key identifies an issue; the position only breaks ties.
+        let by_key = |a: &Cursor, b: &Cursor| match (&a.value, &b.value) {
+            (SortValue::Text(x), SortValue::Text(y)) => x.cmp(y),
+            _ => a.id.cmp(&b.id),
+        };
+        let page = page_ranked(rows, &page, by_key);
+        let on_page: Vec<&rules::Issue> = page.rows.iter().map(|(issue, _)| issue).collect();
+        let evidence = rules::evidence(loaders.db(), loaders.principal(), &on_page, on).await?;
+        let mut evidence = evidence.into_iter();
+        let page = page.map(|issue| GovernanceIssue {
+            issue: Arc::new(issue),
+            evidence: Arc::new(evidence.next().unwrap_or_default()),
+        });
+        Ok(GovernanceIssueConnection::new(page, known_total(total)))
+    }
+
+    /// Coverage of the 12 OECD principles by the responsibilities valid in a
+    /// scope: how many responsibilities cite each, in how many projects and
+    /// territories, and the share of projects covered. For dashboards.
+    async fn oecd_coverage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where to look (default: everywhere).")] scope: Option<GovernanceScope>,
+        #[graphql(desc = "The day to count on (default: today, UTC).")] on: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<OecdCoverage>> {
+        let scope = scope
+            .map(GovernanceScope::into_scope)
+            .transpose()?
+            .unwrap_or_default();
+        let on = on.unwrap_or_else(|| Utc::now().date_naive());
+        let loaders = graphql::loaders(ctx)?;
+        let (mut coverage, projects_in_scope) =
+            rules::principle_coverage(loaders.db(), loaders.principal(), &scope, on).await?;
+        Ok(service::principles(loaders.db())
+            .await?
+            .into_iter()
+            .map(|principle| OecdCoverage {
+                coverage: coverage.remove(&principle.id).unwrap_or_default(),
+                principle,
+                projects_in_scope,
+            })
+            .collect())
+    }
+}
+
+/// Where governance checks look: a project, or a sector (theme) within a
+/// territory; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct GovernanceScope {
+    /// Only this project's responsibilities.
+    pub project_id: Option<ID>,
+    /// Only responsibilities in this territory or below it, directly or through their project.
+    pub territory_id: Option<ID>,
+    /// Only responsibilities for this theme, directly or through their project.
+    pub theme: Option<Theme>,
+}
+
+impl GovernanceScope {
+    fn into_scope(self) -> Result<rules::Scope, AppError> {
+        Ok(rules::Scope {
+            project_id: self
+                .project_id
+                .map(|id| ids::decode(&id, "Project", "scope.projectId"))
+                .transpose()?,
+            territory_id: self
+                .territory_id
+                .map(|id| ids::decode(&id, "Territory", "scope.territoryId"))
+                .transpose()?,
+            theme: self.theme.map(|t| t.code().to_owned()),
+        })
     }
 }

@@ -5,6 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{oecd_principle, responsibility, territory};
 
 use crate::codes::{GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, stored};
+use std::sync::Arc;
+
+use crate::governance::rules::{
+    FUNCTIONS, Issue, LEVELS, PHASES, PrincipleCoverage, Rule, rank_of,
+};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
 use crate::graphql;
 use crate::ids;
@@ -166,5 +171,213 @@ impl OecdPrinciple {
             graphql::nested::<ResponsibilitiesOfPrinciple, _>(ctx, self.0.id, args, Responsibility)
                 .await?;
         Ok(ResponsibilityConnection::new(page, total))
+    }
+}
+
+/// The responsibility matrix of a scope: function × phase × level, with the
+/// actors and their RACI roles in each cell.
+pub struct ResponsibilityMatrix {
+    /// The day the matrix is valid on.
+    pub on: NaiveDate,
+    /// The responsibilities valid on that day.
+    pub rows: Vec<responsibility::Model>,
+    /// More responsibilities were in scope than a matrix shows.
+    pub truncated: bool,
+}
+
+/// The responsibility matrix of a scope: function × phase × level, with the
+/// actors and their RACI roles in each cell.
+#[Object]
+impl ResponsibilityMatrix {
+    /// The day the matrix is valid on: only responsibilities valid that day are in it.
+    async fn on(&self) -> NaiveDate {
+        self.on
+    }
+    /// The cells that hold at least one responsibility, ordered by function
+    /// (along the investment cycle), phase and level (from the EU down to the hromada).
+    async fn cells(&self) -> Vec<MatrixCell> {
+        let mut cells: Vec<MatrixCell> = Vec::new();
+        let mut rows = self.rows.clone();
+        rows.sort_by_key(|r| {
+            (
+                rank_of(FUNCTIONS, Some(&r.function)),
+                rank_of(PHASES, Some(&r.phase)),
+                rank_of(LEVELS, Some(&r.level)),
+                r.id,
+            )
+        });
+        for row in rows {
+            match cells.last_mut() {
+                Some(cell)
+                    if cell.entries[0].function == row.function
+                        && cell.entries[0].phase == row.phase
+                        && cell.entries[0].level == row.level =>
+                {
+                    cell.entries.push(row)
+                }
+                _ => cells.push(MatrixCell { entries: vec![row] }),
+            }
+        }
+        cells
+    }
+    /// The functions that appear in the matrix.
+    async fn functions(&self) -> async_graphql::Result<Vec<GovernanceFunction>> {
+        present(&self.rows, FUNCTIONS, |r| &r.function)
+    }
+    /// The phases that appear in the matrix.
+    async fn phases(&self) -> async_graphql::Result<Vec<Phase>> {
+        present(&self.rows, PHASES, |r| &r.phase)
+    }
+    /// The levels of government that appear in the matrix.
+    async fn levels(&self) -> async_graphql::Result<Vec<GovernanceLevel>> {
+        present(&self.rows, LEVELS, |r| &r.level)
+    }
+    /// More responsibilities were in scope than a matrix shows (2,000): narrow the scope.
+    async fn truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+fn present<T: crate::codes::Code>(
+    rows: &[responsibility::Model],
+    order: &[&str],
+    field: fn(&responsibility::Model) -> &String,
+) -> async_graphql::Result<Vec<T>> {
+    let mut codes: Vec<&str> = rows.iter().map(|r| field(r).as_str()).collect();
+    codes.sort_by_key(|c| rank_of(order, Some(c)));
+    codes.dedup();
+    Ok(codes
+        .into_iter()
+        .map(stored)
+        .collect::<Result<Vec<T>, _>>()?)
+}
+
+/// One cell of a responsibility matrix: a function in a phase at a level.
+pub struct MatrixCell {
+    entries: Vec<responsibility::Model>,
+}
+
+/// One cell of a responsibility matrix: a function in a phase at a level.
+#[Object]
+impl MatrixCell {
+    /// The function.
+    async fn function(&self) -> async_graphql::Result<GovernanceFunction> {
+        Ok(stored(&self.entries[0].function)?)
+    }
+    /// The phase.
+    async fn phase(&self) -> async_graphql::Result<Phase> {
+        Ok(stored(&self.entries[0].phase)?)
+    }
+    /// The level of government.
+    async fn level(&self) -> async_graphql::Result<GovernanceLevel> {
+        Ok(stored(&self.entries[0].level)?)
+    }
+    /// The RACI roles of the cell: its responsibilities, each with its actor.
+    async fn entries(&self) -> Vec<Responsibility> {
+        self.entries.iter().cloned().map(Responsibility).collect()
+    }
+}
+
+/// A breach of a rule of multilevel governance, with the responsibilities behind it.
+#[derive(Clone)]
+pub struct GovernanceIssue {
+    /// The breach.
+    pub issue: Arc<Issue>,
+    /// The responsibilities behind it.
+    pub evidence: Arc<Vec<responsibility::Model>>,
+}
+
+connection!(
+    GovernanceIssueConnection,
+    GovernanceIssueEdge,
+    GovernanceIssue,
+    "governance issues, by rule then scope"
+);
+
+/// A breach of a rule of multilevel governance, with the responsibilities behind it.
+#[Object]
+impl GovernanceIssue {
+    /// The rule that fired.
+    async fn rule(&self) -> Rule {
+        self.issue.rule
+    }
+    /// What is wrong, in words (English).
+    async fn message(&self) -> &str {
+        &self.issue.message
+    }
+    /// The project concerned.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+        match self.issue.project_id {
+            Some(id) => load_project(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The territory concerned, for a sector within a territory.
+    async fn territory(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
+        let Some(id) = self.issue.territory_id else {
+            return Ok(None);
+        };
+        Ok(graphql::load::<territory::Entity>(ctx, id)
+            .await?
+            .map(Territory))
+    }
+    /// The theme concerned, for a sector within a territory.
+    async fn theme(&self) -> async_graphql::Result<Option<Theme>> {
+        Ok(self.issue.theme.as_deref().map(stored).transpose()?)
+    }
+    /// The function concerned.
+    async fn function(&self) -> async_graphql::Result<Option<GovernanceFunction>> {
+        Ok(self.issue.function.as_deref().map(stored).transpose()?)
+    }
+    /// The phase concerned.
+    async fn phase(&self) -> async_graphql::Result<Option<Phase>> {
+        Ok(self.issue.phase.as_deref().map(stored).transpose()?)
+    }
+    /// The responsibilities behind the issue: the one outside its validity, the
+    /// project's, or those of the function and phase in the scope.
+    async fn responsibilities(&self) -> Vec<Responsibility> {
+        self.evidence.iter().cloned().map(Responsibility).collect()
+    }
+}
+
+/// How far one OECD principle is served by the responsibilities in a scope.
+pub struct OecdCoverage {
+    /// The principle.
+    pub principle: oecd_principle::Model,
+    /// Its figures.
+    pub coverage: PrincipleCoverage,
+    /// Projects in scope.
+    pub projects_in_scope: u64,
+}
+
+/// How far one OECD principle is served by the responsibilities in a scope.
+#[Object]
+impl OecdCoverage {
+    /// The principle.
+    async fn principle(&self) -> OecdPrinciple {
+        OecdPrinciple(self.principle.clone())
+    }
+    /// Valid responsibilities that cite the principle.
+    async fn responsibility_count(&self) -> i64 {
+        self.coverage.responsibilities
+    }
+    /// Projects with at least one such responsibility.
+    async fn project_count(&self) -> i64 {
+        self.coverage.projects
+    }
+    /// Projects in scope (not cancelled): the denominator of `projectShare`.
+    async fn projects_in_scope(&self) -> u64 {
+        self.projects_in_scope
+    }
+    /// Share of the projects in scope with at least one such responsibility, 0 to 1.
+    async fn project_share(&self) -> f64 {
+        if self.projects_in_scope == 0 {
+            return 0.0;
+        }
+        (self.coverage.projects as f64 / self.projects_in_scope as f64).min(1.0)
+    }
+    /// Territories where such a responsibility applies (its own territory or its project's).
+    async fn territory_count(&self) -> i64 {
+        self.coverage.territories
     }
 }
