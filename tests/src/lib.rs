@@ -4,6 +4,8 @@
 //! Every test runs once on SQLite and, when `TEST_POSTGRES_URL` is set, once more
 //! on a fresh PostgreSQL database created for it.
 
+pub mod scenario;
+
 use std::path::PathBuf;
 
 use alliance_api::auth::{Claims, Role};
