@@ -314,3 +314,22 @@ pub async fn duty(db: &DatabaseConnection, duty: Duty) -> i64 {
     .expect("insert responsibility")
     .id
 }
+
+/// Inserts a cluster around `focus`; returns its id.
+pub async fn cluster(db: &DatabaseConnection, slug: &str, focus: i64) -> i64 {
+    let now = Utc::now();
+    entity::cluster::ActiveModel {
+        id: NotSet,
+        slug: Set(slug.into()),
+        name: Set(format!("Cluster {slug}")),
+        description: Set("Test cluster".into()),
+        focus_member_id: Set(focus),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .expect("insert cluster")
+    .id
+}

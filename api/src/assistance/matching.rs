@@ -533,7 +533,7 @@ mod tests {
     use super::*;
 
     fn date(text: &str) -> Option<NaiveDate> {
-        Some(text.parse().unwrap())
+        Some(text.parse().expect("a test date"))
     }
 
     #[test]

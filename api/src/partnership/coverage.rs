@@ -104,7 +104,10 @@ pub async fn gaps(
         .select_only()
         .column_as(N::MemberId, "member_id")
         .column_as(N::Id.count(), "open_needs")
-        .column_as(Expr::cust(format!("MAX({rank})")), "urgency_rank")
+        .column_as(
+            Expr::cust(format!("CAST(MAX({rank}) AS BIGINT)")),
+            "urgency_rank",
+        )
         .column_as(N::CreatedAt.min(), "oldest_need_at")
         .filter(N::Status.eq("OPEN"))
         .filter(sql::in_select("assistance_need", "member_id", local))
