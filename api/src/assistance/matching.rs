@@ -8,6 +8,7 @@
 //! in the API).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use entity::{assistance_match, assistance_need, assistance_offer, partnership};
@@ -104,11 +105,13 @@ pub struct Context {
     pub load: u64,
 }
 
-fn part(factor: Factor, value: i32, reason: String) -> Part {
+/// A part; its reason is written only when `explain` is set, so that ranking
+/// thousands of candidates allocates no text.
+fn part(explain: bool, factor: Factor, value: i32, reason: impl FnOnce() -> String) -> Part {
     Part {
         factor,
         value: value.clamp(0, 1000),
-        reason,
+        reason: if explain { reason() } else { String::new() },
     }
 }
 
@@ -116,61 +119,59 @@ fn category(code: &str) -> &str {
     code.get(..3).unwrap_or(code)
 }
 
-fn theme_part(offered: &[String], needed: &[String]) -> Part {
+fn theme_part(explain: bool, offered: &[String], needed: &[String]) -> Part {
     if let Some(code) = needed.iter().find(|n| offered.contains(n)) {
-        return part(Factor::Theme, 1000, format!("same DAC code {code}"));
+        return part(explain, Factor::Theme, 1000, || {
+            format!("same DAC code {code}")
+        });
     }
     if let Some(code) = needed
         .iter()
         .find(|n| offered.iter().any(|o| category(o) == category(n)))
     {
         let shared = category(code);
-        return part(Factor::Theme, 500, format!("same DAC category {shared}"));
+        return part(explain, Factor::Theme, 500, || {
+            format!("same DAC category {shared}")
+        });
     }
-    part(Factor::Theme, 0, "no shared theme".into())
+    part(explain, Factor::Theme, 0, || "no shared theme".into())
 }
 
-fn language_part(offered: &[String], needed: &[String]) -> Part {
+fn language_part(explain: bool, offered: &[String], needed: &[String]) -> Part {
     match needed.iter().find(|n| offered.contains(n)) {
-        Some(language) => part(Factor::Language, 1000, format!("both work in {language}")),
-        None => part(Factor::Language, 0, "no shared working language".into()),
+        Some(language) => part(explain, Factor::Language, 1000, || {
+            format!("both work in {language}")
+        }),
+        None => part(explain, Factor::Language, 0, || {
+            "no shared working language".into()
+        }),
     }
 }
 
-fn modality_part(offered: &str, wanted: Option<&str>) -> Part {
+fn modality_part(explain: bool, offered: &str, wanted: Option<&str>) -> Part {
     match wanted {
-        None => part(
-            Factor::Modality,
-            500,
-            format!("the need takes any modality; {offered} offered"),
-        ),
-        Some(w) if w == offered => part(
-            Factor::Modality,
-            1000,
-            format!("{offered} wanted and offered"),
-        ),
-        Some(w) => part(
-            Factor::Modality,
-            0,
-            format!("{w} wanted, {offered} offered"),
-        ),
+        None => part(explain, Factor::Modality, 500, || {
+            format!("the need takes any modality; {offered} offered")
+        }),
+        Some(w) if w == offered => part(explain, Factor::Modality, 1000, || {
+            format!("{offered} wanted and offered")
+        }),
+        Some(w) => part(explain, Factor::Modality, 0, || {
+            format!("{w} wanted, {offered} offered")
+        }),
     }
 }
 
-fn capacity_part(offered: i32, needed: i32) -> Part {
+fn capacity_part(explain: bool, offered: i32, needed: i32) -> Part {
     if needed <= 0 || offered >= needed {
-        return part(
-            Factor::Capacity,
-            1000,
-            format!("{offered} person-days offered for {needed} needed"),
-        );
+        return part(explain, Factor::Capacity, 1000, || {
+            format!("{offered} person-days offered for {needed} needed")
+        });
     }
     let value = i64::from(offered.max(0)) * 1000 / i64::from(needed);
-    part(
-        Factor::Capacity,
-        value as i32,
-        format!("{offered} of {needed} person-days offered"),
-    )
+    part(explain, Factor::Capacity, value as i32, || {
+        format!("{offered} of {needed} person-days offered")
+    })
 }
 
 /// The days of `[from, until]` (inclusive; `None` is open).
@@ -179,6 +180,7 @@ fn window_days(from: NaiveDate, until: NaiveDate) -> i64 {
 }
 
 fn availability_part(
+    explain: bool,
     offer: (Option<NaiveDate>, Option<NaiveDate>),
     need: (Option<NaiveDate>, Option<NaiveDate>),
 ) -> Part {
@@ -193,25 +195,27 @@ fn availability_part(
     if let (Some(start), Some(end)) = (start, end)
         && start > end
     {
-        return part(Factor::Availability, 0, "the windows do not overlap".into());
+        return part(explain, Factor::Availability, 0, || {
+            "the windows do not overlap".into()
+        });
     }
     match (need.0, need.1, start, end) {
         (Some(from), Some(until), Some(start), Some(end)) => {
             let overlap = window_days(start, end);
             let wanted = window_days(from, until).max(1);
             let value = (overlap * 1000 / wanted).min(1000) as i32;
-            part(
-                Factor::Availability,
-                value,
-                format!("available {overlap} of the {wanted} days needed"),
-            )
+            part(explain, Factor::Availability, value, || {
+                format!("available {overlap} of the {wanted} days needed")
+            })
         }
-        _ if offer == (None, None) || need == (None, None) => part(
-            Factor::Availability,
-            1000,
-            "no window limits the pair".into(),
-        ),
-        _ => part(Factor::Availability, 1000, "the windows overlap".into()),
+        _ if offer == (None, None) || need == (None, None) => {
+            part(explain, Factor::Availability, 1000, || {
+                "no window limits the pair".into()
+            })
+        }
+        _ => part(explain, Factor::Availability, 1000, || {
+            "the windows overlap".into()
+        }),
     }
 }
 
@@ -224,43 +228,60 @@ fn urgency_value(urgency: &str) -> i32 {
     }
 }
 
-/// Scores one offer against one need.
+/// Scores one offer against one need, with the reason of every part.
 pub fn score(
     offer: &assistance_offer::Model,
     need: &assistance_need::Model,
     context: Context,
+) -> Score {
+    score_pair_with(offer, need, context, true)
+}
+
+/// Scores one offer against one need; reasons only when `explain` is set.
+fn score_pair_with(
+    offer: &assistance_offer::Model,
+    need: &assistance_need::Model,
+    context: Context,
+    explain: bool,
 ) -> Score {
     let offered_themes = entity::list::decode(&offer.themes);
     let needed_themes = entity::list::decode(&need.themes);
     let offered_languages = entity::list::decode(&offer.languages);
     let needed_languages = entity::list::decode(&need.languages);
     let parts = vec![
-        theme_part(&offered_themes, &needed_themes),
-        language_part(&offered_languages, &needed_languages),
-        modality_part(&offer.modality, need.modality.as_deref()),
-        capacity_part(offer.capacity_days, need.days_needed),
+        theme_part(explain, &offered_themes, &needed_themes),
+        language_part(explain, &offered_languages, &needed_languages),
+        modality_part(explain, &offer.modality, need.modality.as_deref()),
+        capacity_part(explain, offer.capacity_days, need.days_needed),
         availability_part(
+            explain,
             (offer.available_from, offer.available_until),
             (need.needed_from, need.needed_until),
         ),
         if context.partnered {
-            part(Factor::Partnership, 1000, "the members are partners".into())
+            part(explain, Factor::Partnership, 1000, || {
+                "the members are partners".into()
+            })
         } else {
-            part(Factor::Partnership, 0, "no active partnership".into())
+            part(explain, Factor::Partnership, 0, || {
+                "no active partnership".into()
+            })
         },
         part(
+            explain,
             Factor::Load,
             (1000 / (1 + context.load.min(1000))) as i32,
-            match context.load {
+            || match context.load {
                 0 => "the offering member has no open match".into(),
                 1 => "the offering member has 1 open match".into(),
                 n => format!("the offering member has {n} open matches"),
             },
         ),
         part(
+            explain,
             Factor::Urgency,
             urgency_value(&need.urgency),
-            format!("{} urgency", need.urgency.to_lowercase()),
+            || format!("{} urgency", need.urgency.to_lowercase()),
         ),
     ];
     Score {
@@ -273,11 +294,36 @@ pub fn score(
 #[derive(Clone, Debug)]
 pub struct Suggestion {
     /// The offer.
-    pub offer: assistance_offer::Model,
+    pub offer: Arc<assistance_offer::Model>,
     /// The need.
-    pub need: assistance_need::Model,
-    /// The score.
+    pub need: Arc<assistance_need::Model>,
+    /// What scoring knew beyond the two records.
+    pub context: Context,
+    /// The score; its parts carry reasons once [`Suggestion::explained`].
     pub score: Score,
+}
+
+impl Suggestion {
+    fn ranked(
+        offer: Arc<assistance_offer::Model>,
+        need: Arc<assistance_need::Model>,
+        context: Context,
+    ) -> Self {
+        Self {
+            score: score_pair_with(&offer, &need, context, false),
+            offer,
+            need,
+            context,
+        }
+    }
+
+    /// The suggestion with the reason of every part written out.
+    pub fn explained(self) -> Self {
+        Self {
+            score: score(&self.offer, &self.need, self.context),
+            ..self
+        }
+    }
 }
 
 /// `column LIKE` any code sharing a DAC category (first three digits) with `themes`.
@@ -316,22 +362,20 @@ struct MemberLoad {
     load: i64,
 }
 
-/// Open matches per offering member, for `members`.
-async fn loads(db: &impl ConnectionTrait, members: &[i64]) -> Result<HashMap<i64, u64>> {
-    if members.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = assistance_match::Entity::find()
+/// Open matches per offering member: of `member` alone, or of every member
+/// with one (one statement of constant shape, whatever the candidates).
+async fn loads(db: &impl ConnectionTrait, member: Option<i64>) -> Result<HashMap<i64, u64>> {
+    let mut select = assistance_match::Entity::find()
         .select_only()
         .column_as(assistance_offer::Column::MemberId, "member_id")
         .column_as(assistance_match::Column::Id.count(), "load")
         .inner_join_offer()
         .filter(assistance_match::Column::Status.is_in(OPEN_MATCH_STATUSES))
-        .filter(assistance_offer::Column::MemberId.is_in(members.iter().copied()))
-        .group_by(assistance_offer::Column::MemberId)
-        .into_model::<MemberLoad>()
-        .all(db)
-        .await?;
+        .group_by(assistance_offer::Column::MemberId);
+    if let Some(member) = member {
+        select = select.filter(assistance_offer::Column::MemberId.eq(member));
+    }
+    let rows = select.into_model::<MemberLoad>().all(db).await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.member_id, r.load.max(0) as u64))
@@ -426,14 +470,12 @@ pub async fn offers_for_need(
         .filter(sql::not_in_select("assistance_offer", "id", paired))
         .all(db)
         .await?;
-    let members: Vec<i64> = candidates
-        .iter()
-        .map(|o| o.member_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let loads = loads(db, &members).await?;
+    if candidates.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let loads = loads(db, None).await?;
     let partners = partners(db, need.member_id).await?;
+    let need = Arc::new(need);
     let suggestions = candidates
         .into_iter()
         .map(|offer| {
@@ -441,11 +483,7 @@ pub async fn offers_for_need(
                 partnered: partners.contains(&offer.member_id),
                 load: loads.get(&offer.member_id).copied().unwrap_or(0),
             };
-            Suggestion {
-                score: score(&offer, &need, context),
-                need: need.clone(),
-                offer,
-            }
+            Suggestion::ranked(Arc::new(offer), Arc::clone(&need), context)
         })
         .collect();
     Ok(Some(rank(suggestions, |s| s.offer.id)))
@@ -488,12 +526,13 @@ pub async fn needs_for_offer(
         .filter(sql::not_in_select("assistance_need", "id", paired))
         .all(db)
         .await?;
-    let load = loads(db, &[offer.member_id])
+    let load = loads(db, Some(offer.member_id))
         .await?
         .get(&offer.member_id)
         .copied()
         .unwrap_or(0);
     let partners = partners(db, offer.member_id).await?;
+    let offer = Arc::new(offer);
     let suggestions = candidates
         .into_iter()
         .map(|need| {
@@ -501,11 +540,7 @@ pub async fn needs_for_offer(
                 partnered: partners.contains(&need.member_id),
                 load,
             };
-            Suggestion {
-                score: score(&offer, &need, context),
-                offer: offer.clone(),
-                need,
-            }
+            Suggestion::ranked(Arc::clone(&offer), Arc::new(need), context)
         })
         .collect();
     Ok(Some(rank(suggestions, |s| s.need.id)))
@@ -517,7 +552,7 @@ pub async fn score_pair(
     offer: &assistance_offer::Model,
     need: &assistance_need::Model,
 ) -> Result<Score> {
-    let load = loads(db, &[offer.member_id])
+    let load = loads(db, Some(offer.member_id))
         .await?
         .get(&offer.member_id)
         .copied()

@@ -306,17 +306,17 @@ impl AssistanceQuery {
                     value: SortValue::Int(i64::from(s.score.total)),
                     id: id_of(&s),
                 };
-                (MatchSuggestion(Arc::new(s)), cursor)
+                (s, cursor)
             })
             .collect();
         let by_rank = |a: &Cursor, b: &Cursor| match (&a.value, &b.value) {
             (SortValue::Int(x), SortValue::Int(y)) => y.cmp(x).then(a.id.cmp(&b.id)),
             _ => a.id.cmp(&b.id),
         };
-        Ok(MatchSuggestionConnection::new(
-            page_ranked(rows, &page, by_rank),
-            known_total(total),
-        ))
+        // Reasons are written out for the page only.
+        let page =
+            page_ranked(rows, &page, by_rank).map(|s| MatchSuggestion(Arc::new(s.explained())));
+        Ok(MatchSuggestionConnection::new(page, known_total(total)))
     }
 }
 

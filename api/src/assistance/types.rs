@@ -337,11 +337,11 @@ connection!(
 impl MatchSuggestion {
     /// The offer.
     async fn offer(&self) -> AssistanceOffer {
-        AssistanceOffer(self.0.offer.clone())
+        AssistanceOffer((*self.0.offer).clone())
     }
     /// The need.
     async fn need(&self) -> AssistanceNeed {
-        AssistanceNeed(self.0.need.clone())
+        AssistanceNeed((*self.0.need).clone())
     }
     /// Score from 0 to 1: the sum of the parts' contributions.
     async fn score(&self) -> f64 {
