@@ -538,3 +538,64 @@ async fn a_cluster_shows_its_members_and_which_needs_are_covered() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn coverage_gaps_and_issues_cost_the_same_statements_for_few_and_many_rows() {
+    for app in spawn_apps(false).await {
+        let db = &app.db;
+        let lviv = scenario::oblast(db, "UA-46").await;
+        let mut counts = Vec::new();
+        for (round, size) in [(0, 2), (1, 12)] {
+            for i in 0..size {
+                let slug = |side: &str| format!("r{round}-{side}-{i}");
+                let ua = scenario::member(db, &slug("ua"), "HROMADA", Some(lviv)).await;
+                let eu = scenario::member(db, &slug("eu"), "CITY", None).await;
+                let cluster = scenario::cluster(db, &slug("cluster"), ua).await;
+                scenario::partnership(db, eu, ua, "ACTIVE", Some(cluster)).await;
+                let gap = scenario::member(db, &slug("gap"), "HROMADA", Some(lviv)).await;
+                scenario::need(db, gap, "Open", Help::default()).await;
+                scenario::need(db, ua, "Open", Help::default()).await;
+                let p = scenario::project(db, &slug("p"), ua, lviv).await;
+                scenario::duty(
+                    db,
+                    Duty {
+                        actor: eu,
+                        level: "EU",
+                        raci: "RESPONSIBLE",
+                        project: Some(p),
+                        ..Duty::default()
+                    },
+                )
+                .await;
+            }
+            let before = app.statements.get();
+            let body = app
+                .data(
+                    r#"{
+                      clusters(first: 100) { nodes { members { slug } openNeedCount needs { need { title } } } }
+                      partnershipGaps(first: 100) { nodes { member { slug } openNeeds { title } } }
+                      governanceIssues(first: 100) { nodes { rule project { code } responsibilities { actor { slug } } } }
+                    }"#,
+                    json!({}),
+                )
+                .await;
+            counts.push(app.statements.get() - before);
+            let total = if round == 0 { 2 } else { 14 };
+            assert_eq!(
+                body["clusters"]["nodes"].as_array().map(Vec::len),
+                Some(total),
+                "{body}"
+            );
+            assert_eq!(
+                body["partnershipGaps"]["nodes"].as_array().map(Vec::len),
+                Some(total)
+            );
+        }
+        assert_eq!(
+            counts[0], counts[1],
+            "[{}] statements with 2 and with 14 clusters, gaps and projects: {counts:?}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}

@@ -107,6 +107,67 @@ pub struct Context {
 
 /// A part; its reason is written only when `explain` is set, so that ranking
 /// thousands of candidates allocates no text.
+/// What matching reads of an offer or a need: its terms, not its texts, so
+/// that thousands of candidates are read without their descriptions.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct Terms {
+    /// The offer's or need's id.
+    pub id: i64,
+    /// The offering or needing member.
+    pub member_id: i64,
+    /// DAC codes, stored list.
+    pub themes: String,
+    /// Modality offered, or wanted (`None`: any).
+    pub modality: Option<String>,
+    /// ISO 639-1 codes, stored list.
+    pub languages: String,
+    /// Person-days offered or needed.
+    pub days: i32,
+    /// Window start.
+    pub window_from: Option<NaiveDate>,
+    /// Window end.
+    pub window_until: Option<NaiveDate>,
+    /// Urgency (needs only).
+    pub urgency: Option<String>,
+}
+
+impl From<&assistance_offer::Model> for Terms {
+    fn from(offer: &assistance_offer::Model) -> Self {
+        Self {
+            id: offer.id,
+            member_id: offer.member_id,
+            themes: offer.themes.clone(),
+            modality: Some(offer.modality.clone()),
+            languages: offer.languages.clone(),
+            days: offer.capacity_days,
+            window_from: offer.available_from,
+            window_until: offer.available_until,
+            urgency: None,
+        }
+    }
+}
+
+impl From<&assistance_need::Model> for Terms {
+    fn from(need: &assistance_need::Model) -> Self {
+        Self {
+            id: need.id,
+            member_id: need.member_id,
+            themes: need.themes.clone(),
+            modality: need.modality.clone(),
+            languages: need.languages.clone(),
+            days: need.days_needed,
+            window_from: need.needed_from,
+            window_until: need.needed_until,
+            urgency: Some(need.urgency.clone()),
+        }
+    }
+}
+
+/// The codes of a stored list, without allocating.
+fn codes(stored: &str) -> impl Iterator<Item = &str> + Clone {
+    stored.split(',').filter(|c| !c.is_empty())
+}
+
 fn part(explain: bool, factor: Factor, value: i32, reason: impl FnOnce() -> String) -> Part {
     Part {
         factor,
@@ -119,16 +180,13 @@ fn category(code: &str) -> &str {
     code.get(..3).unwrap_or(code)
 }
 
-fn theme_part(explain: bool, offered: &[String], needed: &[String]) -> Part {
-    if let Some(code) = needed.iter().find(|n| offered.contains(n)) {
+fn theme_part(explain: bool, offered: &str, needed: &str) -> Part {
+    if let Some(code) = codes(needed).find(|n| codes(offered).any(|o| o == *n)) {
         return part(explain, Factor::Theme, 1000, || {
             format!("same DAC code {code}")
         });
     }
-    if let Some(code) = needed
-        .iter()
-        .find(|n| offered.iter().any(|o| category(o) == category(n)))
-    {
+    if let Some(code) = codes(needed).find(|n| codes(offered).any(|o| category(o) == category(n))) {
         let shared = category(code);
         return part(explain, Factor::Theme, 500, || {
             format!("same DAC category {shared}")
@@ -137,8 +195,8 @@ fn theme_part(explain: bool, offered: &[String], needed: &[String]) -> Part {
     part(explain, Factor::Theme, 0, || "no shared theme".into())
 }
 
-fn language_part(explain: bool, offered: &[String], needed: &[String]) -> Part {
-    match needed.iter().find(|n| offered.contains(n)) {
+fn language_part(explain: bool, offered: &str, needed: &str) -> Part {
+    match codes(needed).find(|n| codes(offered).any(|o| o == *n)) {
         Some(language) => part(explain, Factor::Language, 1000, || {
             format!("both work in {language}")
         }),
@@ -229,34 +287,26 @@ fn urgency_value(urgency: &str) -> i32 {
 }
 
 /// Scores one offer against one need, with the reason of every part.
-pub fn score(
-    offer: &assistance_offer::Model,
-    need: &assistance_need::Model,
-    context: Context,
-) -> Score {
+pub fn score(offer: &Terms, need: &Terms, context: Context) -> Score {
     score_pair_with(offer, need, context, true)
 }
 
 /// Scores one offer against one need; reasons only when `explain` is set.
-fn score_pair_with(
-    offer: &assistance_offer::Model,
-    need: &assistance_need::Model,
-    context: Context,
-    explain: bool,
-) -> Score {
-    let offered_themes = entity::list::decode(&offer.themes);
-    let needed_themes = entity::list::decode(&need.themes);
-    let offered_languages = entity::list::decode(&offer.languages);
-    let needed_languages = entity::list::decode(&need.languages);
+fn score_pair_with(offer: &Terms, need: &Terms, context: Context, explain: bool) -> Score {
+    let urgency = need.urgency.as_deref().unwrap_or("LOW");
     let parts = vec![
-        theme_part(explain, &offered_themes, &needed_themes),
-        language_part(explain, &offered_languages, &needed_languages),
-        modality_part(explain, &offer.modality, need.modality.as_deref()),
-        capacity_part(explain, offer.capacity_days, need.days_needed),
+        theme_part(explain, &offer.themes, &need.themes),
+        language_part(explain, &offer.languages, &need.languages),
+        modality_part(
+            explain,
+            offer.modality.as_deref().unwrap_or_default(),
+            need.modality.as_deref(),
+        ),
+        capacity_part(explain, offer.days, need.days),
         availability_part(
             explain,
-            (offer.available_from, offer.available_until),
-            (need.needed_from, need.needed_until),
+            (offer.window_from, offer.window_until),
+            (need.window_from, need.window_until),
         ),
         if context.partnered {
             part(explain, Factor::Partnership, 1000, || {
@@ -277,12 +327,9 @@ fn score_pair_with(
                 n => format!("the offering member has {n} open matches"),
             },
         ),
-        part(
-            explain,
-            Factor::Urgency,
-            urgency_value(&need.urgency),
-            || format!("{} urgency", need.urgency.to_lowercase()),
-        ),
+        part(explain, Factor::Urgency, urgency_value(urgency), || {
+            format!("{} urgency", urgency.to_lowercase())
+        }),
     ];
     Score {
         total: parts.iter().map(Part::contribution).sum(),
@@ -293,10 +340,10 @@ fn score_pair_with(
 /// An offer and a need with their score.
 #[derive(Clone, Debug)]
 pub struct Suggestion {
-    /// The offer.
-    pub offer: Arc<assistance_offer::Model>,
-    /// The need.
-    pub need: Arc<assistance_need::Model>,
+    /// The offer's terms.
+    pub offer: Arc<Terms>,
+    /// The need's terms.
+    pub need: Arc<Terms>,
     /// What scoring knew beyond the two records.
     pub context: Context,
     /// The score; its parts carry reasons once [`Suggestion::explained`].
@@ -304,11 +351,7 @@ pub struct Suggestion {
 }
 
 impl Suggestion {
-    fn ranked(
-        offer: Arc<assistance_offer::Model>,
-        need: Arc<assistance_need::Model>,
-        context: Context,
-    ) -> Self {
+    fn ranked(offer: Arc<Terms>, need: Arc<Terms>, context: Context) -> Self {
         Self {
             score: score_pair_with(&offer, &need, context, false),
             offer,
@@ -458,7 +501,17 @@ pub async fn offers_for_need(
         .and_where(assistance_match::Column::NeedId.eq(need.id))
         .and_where(assistance_match::Column::Status.is_in(PAIRED_STATUSES))
         .to_owned();
-    let candidates = assistance_offer::Entity::find_visible(principal)
+    let candidates: Vec<Terms> = assistance_offer::Entity::find_visible(principal)
+        .select_only()
+        .column(O::Id)
+        .column(O::MemberId)
+        .column(O::Themes)
+        .column(O::Modality)
+        .column(O::Languages)
+        .column_as(O::CapacityDays, "days")
+        .column_as(O::AvailableFrom, "window_from")
+        .column_as(O::AvailableUntil, "window_until")
+        .column_as(Expr::cust("CAST(NULL AS TEXT)"), "urgency")
         .filter(O::Status.eq("OPEN"))
         .filter(O::MemberId.ne(need.member_id))
         .filter(
@@ -468,6 +521,7 @@ pub async fn offers_for_need(
         )
         .filter(shares_category(O::Themes, &need.themes))
         .filter(sql::not_in_select("assistance_offer", "id", paired))
+        .into_model::<Terms>()
         .all(db)
         .await?;
     if candidates.is_empty() {
@@ -475,7 +529,7 @@ pub async fn offers_for_need(
     }
     let loads = loads(db, None).await?;
     let partners = partners(db, need.member_id).await?;
-    let need = Arc::new(need);
+    let need = Arc::new(Terms::from(&need));
     let suggestions = candidates
         .into_iter()
         .map(|offer| {
@@ -514,7 +568,17 @@ pub async fn needs_for_offer(
         .and_where(assistance_match::Column::OfferId.eq(offer.id))
         .and_where(assistance_match::Column::Status.is_in(PAIRED_STATUSES))
         .to_owned();
-    let candidates = assistance_need::Entity::find_visible(principal)
+    let candidates: Vec<Terms> = assistance_need::Entity::find_visible(principal)
+        .select_only()
+        .column(N::Id)
+        .column(N::MemberId)
+        .column(N::Themes)
+        .column(N::Modality)
+        .column(N::Languages)
+        .column_as(N::DaysNeeded, "days")
+        .column_as(N::NeededFrom, "window_from")
+        .column_as(N::NeededUntil, "window_until")
+        .column(N::Urgency)
         .filter(N::Status.eq("OPEN"))
         .filter(N::MemberId.ne(offer.member_id))
         .filter(
@@ -524,6 +588,7 @@ pub async fn needs_for_offer(
         )
         .filter(shares_category(N::Themes, &offer.themes))
         .filter(sql::not_in_select("assistance_need", "id", paired))
+        .into_model::<Terms>()
         .all(db)
         .await?;
     let load = loads(db, Some(offer.member_id))
@@ -532,7 +597,7 @@ pub async fn needs_for_offer(
         .copied()
         .unwrap_or(0);
     let partners = partners(db, offer.member_id).await?;
-    let offer = Arc::new(offer);
+    let offer = Arc::new(Terms::from(&offer));
     let suggestions = candidates
         .into_iter()
         .map(|need| {
@@ -560,7 +625,11 @@ pub async fn score_pair(
     let partnered = partners(db, need.member_id)
         .await?
         .contains(&offer.member_id);
-    Ok(score(offer, need, Context { partnered, load }))
+    Ok(score(
+        &Terms::from(offer),
+        &Terms::from(need),
+        Context { partnered, load },
+    ))
 }
 
 #[cfg(test)]
@@ -588,33 +657,39 @@ mod tests {
 
     #[test]
     fn themes_score_the_same_code_above_the_same_category() {
-        let code = |c: &str| vec![c.to_owned()];
-        assert_eq!(theme_part(&code("14030"), &code("14030")).value, 1000);
-        assert_eq!(theme_part(&code("14020"), &code("14030")).value, 500);
-        assert_eq!(theme_part(&code("15110"), &code("14030")).value, 0);
+        assert_eq!(theme_part(true, ",14030,", ",14030,").value, 1000);
+        assert_eq!(theme_part(true, ",15110,14020,", ",14030,").value, 500);
+        assert_eq!(theme_part(true, ",15110,", ",14030,").value, 0);
+        assert_eq!(
+            theme_part(true, ",15110,", ",14030,").reason,
+            "no shared theme"
+        );
+        assert_eq!(theme_part(false, ",15110,", ",14030,").reason, "");
     }
 
     #[test]
     fn availability_is_the_share_of_the_needed_window() {
         let half = availability_part(
+            true,
             (date("2027-01-01"), date("2027-01-10")),
             (date("2027-01-06"), date("2027-01-15")),
         );
         assert_eq!(half.value, 500);
         let apart = availability_part(
+            true,
             (date("2027-01-01"), date("2027-01-10")),
             (date("2027-02-01"), None),
         );
         assert_eq!(apart.value, 0);
         assert_eq!(
-            availability_part((None, None), (date("2027-01-01"), None)).value,
+            availability_part(true, (None, None), (date("2027-01-01"), None)).value,
             1000
         );
     }
 
     #[test]
     fn capacity_is_capped_at_the_need() {
-        assert_eq!(capacity_part(10, 40).value, 250);
-        assert_eq!(capacity_part(80, 40).value, 1000);
+        assert_eq!(capacity_part(true, 10, 40).value, 250);
+        assert_eq!(capacity_part(true, 80, 40).value, 1000);
     }
 }

@@ -336,12 +336,18 @@ connection!(
 #[Object]
 impl MatchSuggestion {
     /// The offer.
-    async fn offer(&self) -> AssistanceOffer {
-        AssistanceOffer((*self.0.offer).clone())
+    async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<AssistanceOffer> {
+        graphql::load::<assistance_offer::Entity>(ctx, self.0.offer.id)
+            .await?
+            .map(AssistanceOffer)
+            .ok_or_else(|| AppError::internal("a suggested offer is not visible").into())
     }
     /// The need.
-    async fn need(&self) -> AssistanceNeed {
-        AssistanceNeed((*self.0.need).clone())
+    async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<AssistanceNeed> {
+        graphql::load::<assistance_need::Entity>(ctx, self.0.need.id)
+            .await?
+            .map(AssistanceNeed)
+            .ok_or_else(|| AppError::internal("a suggested need is not visible").into())
     }
     /// Score from 0 to 1: the sum of the parts' contributions.
     async fn score(&self) -> f64 {
