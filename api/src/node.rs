@@ -69,7 +69,7 @@ async fn one<E: Table, T>(
 }
 
 /// Resolves a decoded global ID; an unknown type name is a bad ID.
-async fn resolve(
+pub(crate) async fn resolve(
     loaders: &Loaders,
     type_name: &str,
     id: i64,

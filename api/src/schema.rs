@@ -3,7 +3,9 @@
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 use crate::policy::PolicyExtension;
-use crate::{assistance, audit, governance, member, node, partnership, project, territory, viewer};
+use crate::{
+    assistance, audit, feed, governance, member, node, partnership, project, territory, viewer,
+};
 
 /// The deepest query the service runs.
 pub const MAX_DEPTH: usize = 16;
@@ -23,6 +25,7 @@ pub struct QueryRoot(
     governance::query::GovernanceQuery,
     viewer::ViewerQuery,
     audit::query::AuditQuery,
+    feed::query::FeedQuery,
 );
 
 /// Every mutation.
