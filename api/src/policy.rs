@@ -52,6 +52,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "governanceIssues", Access::Public),
     ("Query", "oecdCoverage", Access::Public),
     ("Query", "changes", Access::Public),
+    ("Query", "fundingFunnel", Access::Public),
     ("Query", "viewer", Access::Roles(ALL_ROLES)),
     ("Query", "auditEvents", Access::Roles(READERS_OF_THE_TRAIL)),
     ("Mutation", "createProject", Access::Roles(WRITERS)),

@@ -333,3 +333,51 @@ pub async fn cluster(db: &DatabaseConnection, slug: &str, focus: i64) -> i64 {
     .expect("insert cluster")
     .id
 }
+
+/// Gives project `id` a budget and a visibility.
+pub async fn budget(
+    db: &DatabaseConnection,
+    id: i64,
+    minor: i64,
+    currency: &str,
+    visibility: &str,
+) {
+    let mut p: project::ActiveModel = project::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("project exists")
+        .into();
+    p.budget_minor = Set(Some(minor));
+    p.budget_currency = Set(Some(currency.into()));
+    p.visibility = Set(visibility.into());
+    p.update(db).await.expect("update project");
+}
+
+/// Inserts a funding record; `date` is `YYYY-MM-DD`.
+pub async fn funding(
+    db: &DatabaseConnection,
+    project: i64,
+    funder: i64,
+    stage: &str,
+    minor: i64,
+    currency: &str,
+    date: &str,
+) {
+    let now = Utc::now();
+    entity::funding::ActiveModel {
+        id: NotSet,
+        project_id: Set(project),
+        funder_id: Set(funder),
+        stage: Set(stage.into()),
+        finance_type: Set("110".into()),
+        amount_minor: Set(minor),
+        currency: Set(currency.into()),
+        value_date: Set(date.parse().expect("a date")),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .expect("insert funding");
+}

@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 use crate::codes::{
     BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, codes_of,
 };
+use crate::error::AppError;
 use crate::graphql;
 use crate::ids;
 use crate::pagination::{Direction, PageArgs};
+use crate::project::funnel::{self, Dimension as FunnelDimension};
 use crate::project::service::{self, ProjectFilter as Filter, ProjectOrder};
-use crate::project::types::{Project, ProjectConnection};
+use crate::project::types::{FunnelRow, Project, ProjectConnection};
 
 /// Which projects to list; all conditions must hold.
 #[derive(InputObject, Default)]
@@ -43,6 +45,41 @@ pub struct ProjectFilter {
     pub title_contains: Option<String>,
     /// Only projects changed at or after this time (for incremental sync).
     pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl ProjectFilter {
+    /// The filter as the services take it, its IDs decoded and its codes checked.
+    pub fn into_filter(self) -> Result<Filter, AppError> {
+        let member = |id: Option<ID>, argument: &str| {
+            id.map(|id| ids::decode(&id, "Member", argument))
+                .transpose()
+        };
+        let filter = Filter {
+            statuses: codes_of(self.statuses),
+            visibilities: codes_of(self.visibilities),
+            themes: codes_of(self.themes),
+            sector_codes: self.sector_codes.unwrap_or_default(),
+            purposes: codes_of(self.purposes),
+            project_types: codes_of(self.project_types),
+            principle: self.principle.map(|p| p.code().to_owned()),
+            territory_id: self
+                .territory_id
+                .map(|id| ids::decode(&id, "Territory", "filter.territoryId"))
+                .transpose()?,
+            owner_id: member(self.owner_id, "filter.ownerId")?,
+            participant_id: member(self.participant_id, "filter.participantId")?,
+            funder_id: member(self.funder_id, "filter.funderId")?,
+            dream_id: self.dream_id,
+            title_contains: self.title_contains,
+            updated_since: self.updated_since,
+        };
+        graphql::check_codes(
+            &filter.sector_codes,
+            graphql::CodeShape::DacPurpose,
+            "filter.sectorCodes",
+        )?;
+        Ok(filter)
+    }
 }
 
 /// Fields projects can be ordered by.
@@ -102,36 +139,8 @@ impl ProjectQuery {
         #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ProjectConnection> {
-        let filter = filter.unwrap_or_default();
+        let filter = filter.unwrap_or_default().into_filter()?;
         let order_by = order_by.unwrap_or_default();
-        let member = |id: Option<ID>, argument: &str| {
-            id.map(|id| ids::decode(&id, "Member", argument))
-                .transpose()
-        };
-        let filter = Filter {
-            statuses: codes_of(filter.statuses),
-            visibilities: codes_of(filter.visibilities),
-            themes: codes_of(filter.themes),
-            sector_codes: filter.sector_codes.unwrap_or_default(),
-            purposes: codes_of(filter.purposes),
-            project_types: codes_of(filter.project_types),
-            principle: filter.principle.map(|p| p.code().to_owned()),
-            territory_id: filter
-                .territory_id
-                .map(|id| ids::decode(&id, "Territory", "filter.territoryId"))
-                .transpose()?,
-            owner_id: member(filter.owner_id, "filter.ownerId")?,
-            participant_id: member(filter.participant_id, "filter.participantId")?,
-            funder_id: member(filter.funder_id, "filter.funderId")?,
-            dream_id: filter.dream_id,
-            title_contains: filter.title_contains,
-            updated_since: filter.updated_since,
-        };
-        graphql::check_codes(
-            &filter.sector_codes,
-            graphql::CodeShape::DacPurpose,
-            "filter.sectorCodes",
-        )?;
         let order = match order_by.field {
             ProjectOrderField::CreatedAt => ProjectOrder::CreatedAt,
             ProjectOrderField::UpdatedAt => ProjectOrder::UpdatedAt,
@@ -164,5 +173,35 @@ impl ProjectQuery {
         let loaders = graphql::loaders(ctx)?;
         let found = service::find_by_code(loaders.db(), loaders.principal(), &code).await?;
         Ok(found.map(Project))
+    }
+
+    /// The funding funnel for dashboards: required (budget) → pledged →
+    /// committed → disbursed, with the number of projects, per group and
+    /// currency, over the projects the caller may see that match `filter`.
+    /// Computed in SQL; amounts in different currencies are never added up.
+    async fn funding_funnel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to group by (none: one row per currency).")] group_by: Vec<
+            FunnelDimension,
+        >,
+        #[graphql(desc = "Which projects to count (the same filter as `projects`).")]
+        filter: Option<ProjectFilter>,
+    ) -> async_graphql::Result<Vec<FunnelRow>> {
+        let mut by = group_by.clone();
+        by.sort();
+        by.dedup();
+        if by.len() != group_by.len() {
+            return Err(AppError::bad_input("groupBy", "`groupBy` names a dimension twice").into());
+        }
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let loaders = graphql::loaders(ctx)?;
+        Ok(
+            funnel::funnel(loaders.db(), loaders.principal(), &filter, &by)
+                .await?
+                .into_iter()
+                .map(FunnelRow)
+                .collect(),
+        )
     }
 }

@@ -518,3 +518,71 @@ impl DocumentLink {
         &self.0.language
     }
 }
+
+/// One group of the funding funnel in one currency: required (budget) →
+/// pledged → committed → disbursed, and the number of projects.
+pub struct FunnelRow(pub crate::project::funnel::Row);
+
+/// One group of the funding funnel in one currency: required (budget) →
+/// pledged → committed → disbursed, and the number of projects.
+#[Object]
+impl FunnelRow {
+    /// The oblast, when grouped by oblast.
+    async fn oblast(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
+        let Some(id) = self.0.oblast_id else {
+            return Ok(None);
+        };
+        Ok(graphql::load::<territory::Entity>(ctx, id)
+            .await?
+            .map(Territory))
+    }
+    /// The theme, when grouped by theme.
+    async fn theme(&self) -> async_graphql::Result<Option<Theme>> {
+        Ok(self.0.theme.as_deref().map(stored).transpose()?)
+    }
+    /// The DAC 5-digit sector, when grouped by sector.
+    async fn sector(&self) -> Option<&str> {
+        self.0.sector.as_deref()
+    }
+    /// The funder, when grouped by funder.
+    async fn funder(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        match self.0.funder_id {
+            Some(id) => load_member(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The OC4IDS status, when grouped by status.
+    async fn status(&self) -> async_graphql::Result<Option<ProjectStatus>> {
+        Ok(self.0.status.as_deref().map(stored).transpose()?)
+    }
+    /// The year, when grouped by year.
+    async fn year(&self) -> Option<i64> {
+        self.0.year
+    }
+    /// ISO 4217 currency of the amounts.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Sum of the budgets in this currency; null when grouped by funder.
+    async fn required(&self) -> Option<Money> {
+        self.0
+            .required
+            .map(|minor| Money::from_minor(minor, &self.0.currency))
+    }
+    /// Sum of pledges.
+    async fn pledged(&self) -> Money {
+        Money::from_minor(self.0.pledged, &self.0.currency)
+    }
+    /// Sum of commitments.
+    async fn committed(&self) -> Money {
+        Money::from_minor(self.0.committed, &self.0.currency)
+    }
+    /// Sum of disbursements.
+    async fn disbursed(&self) -> Money {
+        Money::from_minor(self.0.disbursed, &self.0.currency)
+    }
+    /// Projects in the group (with funding from the funder, when grouped by funder).
+    async fn project_count(&self) -> i64 {
+        self.0.projects
+    }
+}

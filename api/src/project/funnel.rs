@@ -1,0 +1,324 @@
+//! The funding funnel for dashboards: required (budget) → pledged → committed
+//! → disbursed, per group and currency, computed in SQL in three statements
+//! whatever the number of projects.
+
+use std::collections::BTreeMap;
+
+use entity::{funding, project};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, FromQueryResult, QuerySelect, QueryTrait, Statement,
+};
+
+use crate::auth::Principal;
+use crate::error::Result;
+use crate::project::service::{ProjectFilter, list};
+
+/// What a funnel can be grouped by.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[graphql(name = "FunnelDimension")]
+pub enum Dimension {
+    /// The oblast the project is in.
+    Oblast,
+    /// The project's dashboard theme.
+    Theme,
+    /// The project's DAC sector.
+    Sector,
+    /// The funder (pledged, committed and disbursed only; no budget is attributed to a funder).
+    Funder,
+    /// The project's OC4IDS status.
+    Status,
+    /// The year: of the value date for funding, of the planned start for budgets.
+    Year,
+}
+
+/// One group of the funnel in one currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    /// Oblast id, when grouped by oblast.
+    pub oblast_id: Option<i64>,
+    /// Theme code, when grouped by theme.
+    pub theme: Option<String>,
+    /// DAC sector, when grouped by sector.
+    pub sector: Option<String>,
+    /// Funder id, when grouped by funder.
+    pub funder_id: Option<i64>,
+    /// Status code, when grouped by status.
+    pub status: Option<String>,
+    /// Year, when grouped by year.
+    pub year: Option<i64>,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Sum of the budgets, minor units (`None` when grouped by funder).
+    pub required: Option<i64>,
+    /// Sum of pledges, minor units.
+    pub pledged: i64,
+    /// Sum of commitments, minor units.
+    pub committed: i64,
+    /// Sum of disbursements, minor units.
+    pub disbursed: i64,
+    /// Projects in the group (with funding from the funder, when grouped by funder).
+    pub projects: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Aggregate {
+    oblast_id: Option<i64>,
+    theme: Option<String>,
+    sector: Option<String>,
+    funder_id: Option<i64>,
+    status: Option<String>,
+    year: Option<i64>,
+    currency: Option<String>,
+    required: Option<i64>,
+    pledged: Option<i64>,
+    committed: Option<i64>,
+    disbursed: Option<i64>,
+    projects: i64,
+}
+
+type Key = (
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+impl Aggregate {
+    fn key(&self) -> Key {
+        (
+            self.oblast_id,
+            self.theme.clone(),
+            self.sector.clone(),
+            self.funder_id,
+            self.status.clone(),
+            self.year,
+        )
+    }
+}
+
+fn year_of(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(EXTRACT(YEAR FROM {column}) AS BIGINT)"),
+        _ => format!("CAST(strftime('%Y', {column}) AS INTEGER)"),
+    }
+}
+
+/// Adds the grouping columns (NULL for dimensions not asked for) to `select`.
+fn dimensions(
+    select: &mut SelectStatement,
+    by: &[Dimension],
+    backend: DatabaseBackend,
+    year_column: &str,
+    with_funder: bool,
+) {
+    let has = |d: Dimension| by.contains(&d);
+    let column = |select: &mut SelectStatement, on: bool, expr: String, null: &str, alias: &str| {
+        if on {
+            select.expr_as(Expr::cust(expr.clone()), Alias::new(alias));
+            select.add_group_by([Expr::cust(expr)]);
+        } else {
+            select.expr_as(
+                Expr::cust(format!("CAST(NULL AS {null})")),
+                Alias::new(alias),
+            );
+        }
+    };
+    column(
+        select,
+        has(Dimension::Oblast),
+        "\"o\".\"id\"".into(),
+        "BIGINT",
+        "oblast_id",
+    );
+    column(
+        select,
+        has(Dimension::Theme),
+        "\"p\".\"theme\"".into(),
+        "TEXT",
+        "theme",
+    );
+    column(
+        select,
+        has(Dimension::Sector),
+        "\"p\".\"sector_code\"".into(),
+        "TEXT",
+        "sector",
+    );
+    column(
+        select,
+        has(Dimension::Funder) && with_funder,
+        "\"f\".\"funder_id\"".into(),
+        "BIGINT",
+        "funder_id",
+    );
+    column(
+        select,
+        has(Dimension::Status),
+        "\"p\".\"status\"".into(),
+        "TEXT",
+        "status",
+    );
+    column(
+        select,
+        has(Dimension::Year),
+        year_of(backend, year_column),
+        "BIGINT",
+        "year",
+    );
+}
+
+/// `FROM project p [JOIN the oblast it lies in]` over the projects of `ids`.
+fn projects_from(select: &mut SelectStatement, by: &[Dimension], ids: SelectStatement) {
+    select
+        .from_as(project::Entity, Alias::new("p"))
+        .and_where(Expr::col((Alias::new("p"), Alias::new("id"))).in_subquery(ids));
+    if by.contains(&Dimension::Oblast) {
+        select
+            .join_as(
+                sea_orm::JoinType::InnerJoin,
+                entity::territory::Entity,
+                Alias::new("t"),
+                Expr::cust("\"t\".\"id\" = \"p\".\"territory_id\""),
+            )
+            .join_as(
+                sea_orm::JoinType::InnerJoin,
+                entity::territory::Entity,
+                Alias::new("o"),
+                Expr::cust(
+                    "\"o\".\"level\" = 'OBLAST' AND \"t\".\"path\" LIKE (\"o\".\"path\" || '%')",
+                ),
+            );
+    }
+}
+
+async fn run(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<Vec<Aggregate>> {
+    let backend = db.get_database_backend();
+    let statement: Statement = backend.build(select);
+    Ok(Aggregate::find_by_statement(statement).all(db).await?)
+}
+
+/// The funnel of the projects `principal` may see that match `filter`,
+/// grouped by `by`, one row per group and currency, in group order.
+pub async fn funnel(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    filter: &ProjectFilter,
+    by: &[Dimension],
+) -> Result<Vec<Row>> {
+    let backend = db.get_database_backend();
+    let ids = || {
+        list(principal, filter)
+            .select_only()
+            .column(project::Column::Id)
+            .into_query()
+    };
+    let sum = |stage: &str| {
+        format!("SUM(CASE WHEN \"f\".\"stage\" = '{stage}' THEN \"f\".\"amount_minor\" ELSE 0 END)")
+    };
+
+    // Funding: pledged, committed, disbursed per group and currency.
+    let mut money = Query::select();
+    projects_from(&mut money, by, ids());
+    money.join_as(
+        sea_orm::JoinType::InnerJoin,
+        funding::Entity,
+        Alias::new("f"),
+        Expr::cust("\"f\".\"project_id\" = \"p\".\"id\""),
+    );
+    dimensions(&mut money, by, backend, "\"f\".\"value_date\"", true);
+    money
+        .expr_as(Expr::cust("\"f\".\"currency\""), Alias::new("currency"))
+        .add_group_by([Expr::cust("\"f\".\"currency\"")])
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("required"))
+        .expr_as(
+            Expr::cust(format!("CAST({} AS BIGINT)", sum("PLEDGED"))),
+            Alias::new("pledged"),
+        )
+        .expr_as(
+            Expr::cust(format!("CAST({} AS BIGINT)", sum("COMMITTED"))),
+            Alias::new("committed"),
+        )
+        .expr_as(
+            Expr::cust(format!("CAST({} AS BIGINT)", sum("DISBURSED"))),
+            Alias::new("disbursed"),
+        )
+        .expr_as(
+            Expr::cust("COUNT(DISTINCT \"p\".\"id\")"),
+            Alias::new("projects"),
+        );
+    let money = run(db, &money).await?;
+
+    let by_funder = by.contains(&Dimension::Funder);
+    let (budgets, counts) = if by_funder {
+        (Vec::new(), Vec::new())
+    } else {
+        // Budgets per group and currency.
+        let mut budgets = Query::select();
+        projects_from(&mut budgets, by, ids());
+        dimensions(&mut budgets, by, backend, "\"p\".\"planned_start\"", false);
+        budgets
+            .and_where(Expr::cust("\"p\".\"budget_minor\" IS NOT NULL"))
+            .expr_as(
+                Expr::cust("\"p\".\"budget_currency\""),
+                Alias::new("currency"),
+            )
+            .add_group_by([Expr::cust("\"p\".\"budget_currency\"")])
+            .expr_as(
+                Expr::cust("CAST(SUM(\"p\".\"budget_minor\") AS BIGINT)"),
+                Alias::new("required"),
+            )
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("pledged"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("committed"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("disbursed"))
+            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"));
+        // Projects per group, whatever their currencies.
+        let mut counts = Query::select();
+        projects_from(&mut counts, by, ids());
+        dimensions(&mut counts, by, backend, "\"p\".\"planned_start\"", false);
+        counts
+            .expr_as(Expr::cust("CAST(NULL AS TEXT)"), Alias::new("currency"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("required"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("pledged"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("committed"))
+            .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("disbursed"))
+            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"));
+        (run(db, &budgets).await?, run(db, &counts).await?)
+    };
+
+    let projects_of: BTreeMap<Key, i64> = counts.iter().map(|c| (c.key(), c.projects)).collect();
+    let mut rows: BTreeMap<(Key, String), Row> = BTreeMap::new();
+    for a in budgets.iter().chain(money.iter()) {
+        let Some(currency) = a.currency.clone() else {
+            continue;
+        };
+        let key = a.key();
+        let row = rows
+            .entry((key.clone(), currency.clone()))
+            .or_insert_with(|| Row {
+                oblast_id: a.oblast_id,
+                theme: a.theme.clone(),
+                sector: a.sector.clone(),
+                funder_id: a.funder_id,
+                status: a.status.clone(),
+                year: a.year,
+                currency,
+                required: (!by_funder).then_some(0),
+                projects: if by_funder {
+                    a.projects
+                } else {
+                    projects_of.get(&key).copied().unwrap_or(a.projects)
+                },
+                ..Row::default()
+            });
+        if let Some(required) = a.required {
+            row.required = Some(row.required.unwrap_or(0) + required);
+        }
+        row.pledged += a.pledged.unwrap_or(0);
+        row.committed += a.committed.unwrap_or(0);
+        row.disbursed += a.disbursed.unwrap_or(0);
+    }
+    Ok(rows.into_values().collect())
+}

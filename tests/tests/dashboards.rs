@@ -1,0 +1,137 @@
+//! Aggregates for dashboards, computed in SQL, on scenarios whose sums are known.
+
+use alliance_api::auth::Role;
+use alliance_api::ids;
+use serde_json::{Value, json};
+use tests::scenario;
+use tests::spawn_apps;
+
+const FUNNEL: &str = r#"query($by: [FunnelDimension!]!, $filter: ProjectFilter) {
+  fundingFunnel(groupBy: $by, filter: $filter) {
+    oblast { isoCode } funder { slug } year currency projectCount
+    required { amount } pledged { amount } committed { amount } disbursed { amount }
+  }
+}"#;
+
+/// A row as `(group, currency) -> [required, pledged, committed, disbursed, projects]`.
+fn rows(body: &Value, group: &str) -> Vec<(String, String, [String; 5])> {
+    let mut out: Vec<(String, String, [String; 5])> = body["fundingFunnel"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let money = |f: &str| r[f]["amount"].as_str().unwrap_or("-").to_owned();
+            let key = match group {
+                "oblast" => r["oblast"]["isoCode"].as_str().unwrap_or("-").to_owned(),
+                "funder" => r["funder"]["slug"].as_str().unwrap_or("-").to_owned(),
+                _ => r["year"].as_i64().map_or("-".into(), |y| y.to_string()),
+            };
+            (
+                key,
+                r["currency"].as_str().unwrap_or_default().to_owned(),
+                [
+                    money("required"),
+                    money("pledged"),
+                    money("committed"),
+                    money("disbursed"),
+                    r["projectCount"].to_string(),
+                ],
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn row(key: &str, currency: &str, values: [&str; 5]) -> (String, String, [String; 5]) {
+    (key.into(), currency.into(), values.map(str::to_owned))
+}
+
+#[tokio::test]
+async fn the_funding_funnel_sums_each_stage_per_group_and_currency() {
+    for app in spawn_apps(false).await {
+        let db = &app.db;
+        let lviv = scenario::oblast(db, "UA-46").await;
+        let kyiv = scenario::oblast(db, "UA-32").await;
+        let owner = scenario::member(db, "owner", "HROMADA", Some(lviv)).await;
+        let eib = scenario::member(db, "eib", "CITY", None).await;
+        let ebrd = scenario::member(db, "ebrd", "CITY", None).await;
+        let p1 = scenario::project(db, "P1", owner, lviv).await;
+        scenario::budget(db, p1, 100_000, "EUR", "PUBLISHED").await;
+        scenario::funding(db, p1, eib, "PLEDGED", 50_000, "EUR", "2025-03-01").await;
+        scenario::funding(db, p1, eib, "COMMITTED", 30_000, "EUR", "2025-05-01").await;
+        scenario::funding(db, p1, ebrd, "DISBURSED", 10_000, "EUR", "2026-01-10").await;
+        let p2 = scenario::project(db, "P2", owner, kyiv).await;
+        scenario::budget(db, p2, 200_000, "EUR", "PUBLISHED").await;
+        scenario::funding(db, p2, ebrd, "COMMITTED", 70_000, "USD", "2026-02-01").await;
+        let p3 = scenario::project(db, "P3", owner, lviv).await;
+        scenario::budget(db, p3, 500_000, "EUR", "DRAFT").await;
+        scenario::funding(db, p3, eib, "PLEDGED", 1_000, "EUR", "2025-03-01").await;
+
+        let body = app.data(FUNNEL, json!({ "by": ["OBLAST"] })).await;
+        assert_eq!(
+            rows(&body, "oblast"),
+            vec![
+                row("UA-32", "EUR", ["2000.00", "0.00", "0.00", "0.00", "1"]),
+                row("UA-32", "USD", ["0.00", "0.00", "700.00", "0.00", "1"]),
+                row(
+                    "UA-46",
+                    "EUR",
+                    ["1000.00", "500.00", "300.00", "100.00", "1"]
+                ),
+            ],
+            "[{}] anonymous callers count published projects only: {body}",
+            app.backend
+        );
+
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, body) = app
+            .graphql_as(Some(&coordinator), FUNNEL, json!({ "by": ["OBLAST"] }))
+            .await;
+        assert!(
+            rows(&body["data"], "oblast").contains(&row(
+                "UA-46",
+                "EUR",
+                ["6000.00", "510.00", "300.00", "100.00", "2"]
+            )),
+            "the secretariat counts the draft too: {body}"
+        );
+
+        let body = app.data(FUNNEL, json!({ "by": ["FUNDER"] })).await;
+        assert_eq!(
+            rows(&body, "funder"),
+            vec![
+                row("ebrd", "EUR", ["-", "0.00", "0.00", "100.00", "1"]),
+                row("ebrd", "USD", ["-", "0.00", "700.00", "0.00", "1"]),
+                row("eib", "EUR", ["-", "500.00", "300.00", "0.00", "1"]),
+            ],
+            "{body}"
+        );
+
+        let lviv_id = ids::encode("Territory", lviv).to_string();
+        let body = app
+            .data(
+                FUNNEL,
+                json!({ "by": ["YEAR"], "filter": { "territoryId": lviv_id } }),
+            )
+            .await;
+        assert_eq!(
+            rows(&body, "year"),
+            vec![
+                row("-", "EUR", ["1000.00", "0.00", "0.00", "0.00", "1"]),
+                row("2025", "EUR", ["0.00", "500.00", "300.00", "0.00", "1"]),
+                row("2026", "EUR", ["0.00", "0.00", "0.00", "100.00", "1"]),
+            ],
+            "budgets by planned start (none here), funding by value date: {body}"
+        );
+
+        let (_, body) = app
+            .graphql_as(None, FUNNEL, json!({ "by": ["OBLAST", "OBLAST"] }))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+        app.finish().await;
+    }
+}
