@@ -53,6 +53,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "oecdCoverage", Access::Public),
     ("Query", "changes", Access::Public),
     ("Query", "fundingFunnel", Access::Public),
+    ("Query", "assistanceStats", Access::Public),
     ("Query", "viewer", Access::Roles(ALL_ROLES)),
     ("Query", "auditEvents", Access::Roles(READERS_OF_THE_TRAIL)),
     ("Mutation", "createProject", Access::Roles(WRITERS)),

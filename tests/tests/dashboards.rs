@@ -135,3 +135,89 @@ async fn the_funding_funnel_sums_each_stage_per_group_and_currency() {
         app.finish().await;
     }
 }
+
+const STATS: &str = r#"{ assistanceStats {
+  offers { total byStatus { code count } byModality { code count } byTheme { code count } byUrgency { code count } }
+  needs { total byStatus { code count } byModality { code count } byTheme { code count } byUrgency { code count } }
+  matchesByStatus { code count }
+} }"#;
+
+#[tokio::test]
+async fn assistance_stats_count_what_the_caller_may_see() {
+    for app in spawn_apps(false).await {
+        let db = &app.db;
+        let eu = scenario::member(db, "eu", "CITY", None).await;
+        let ua = scenario::member(db, "ua", "HROMADA", None).await;
+        let help = |themes: Vec<&'static str>, modality, status, urgency| scenario::Help {
+            themes,
+            modality,
+            status,
+            urgency,
+            ..scenario::Help::default()
+        };
+        let o1 = scenario::offer(
+            db,
+            eu,
+            "O1",
+            help(vec!["14021", "14022"], Some("TWINNING"), "OPEN", "LOW"),
+        )
+        .await;
+        let o2 = scenario::offer(
+            db,
+            eu,
+            "O2",
+            help(vec!["14021"], Some("TRAINING"), "OPEN", "LOW"),
+        )
+        .await;
+        scenario::offer(
+            db,
+            eu,
+            "O3",
+            help(vec!["15110"], Some("TRAINING"), "DRAFT", "LOW"),
+        )
+        .await;
+        let n1 = scenario::need(db, ua, "N1", help(vec!["14021"], None, "OPEN", "HIGH")).await;
+        let n2 = scenario::need(
+            db,
+            ua,
+            "N2",
+            help(vec!["14021"], Some("TWINNING"), "MATCHED", "LOW"),
+        )
+        .await;
+        scenario::a_match(db, o1, n2, "ACCEPTED").await;
+        scenario::a_match(db, o2, n1, "PROPOSED").await;
+
+        let body = app.data(STATS, json!({})).await;
+        assert_eq!(
+            body["assistanceStats"],
+            json!({
+                "offers": {
+                    "total": 2,
+                    "byStatus": [{ "code": "OPEN", "count": 2 }],
+                    "byModality": [{ "code": "TRAINING", "count": 1 }, { "code": "TWINNING", "count": 1 }],
+                    "byTheme": [{ "code": "14021", "count": 2 }, { "code": "14022", "count": 1 }],
+                    "byUrgency": []
+                },
+                "needs": {
+                    "total": 2,
+                    "byStatus": [{ "code": "MATCHED", "count": 1 }, { "code": "OPEN", "count": 1 }],
+                    "byModality": [{ "code": "ANY", "count": 1 }, { "code": "TWINNING", "count": 1 }],
+                    "byTheme": [{ "code": "14021", "count": 2 }],
+                    "byUrgency": [{ "code": "HIGH", "count": 1 }, { "code": "LOW", "count": 1 }]
+                },
+                "matchesByStatus": [{ "code": "ACCEPTED", "count": 1 }]
+            }),
+            "[{}] drafts and proposals are not public",
+            app.backend
+        );
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, body) = app.graphql_as(Some(&coordinator), STATS, json!({})).await;
+        let stats = &body["data"]["assistanceStats"];
+        assert_eq!(stats["offers"]["total"], 3, "{body}");
+        assert_eq!(
+            stats["matchesByStatus"],
+            json!([{ "code": "ACCEPTED", "count": 1 }, { "code": "PROPOSED", "count": 1 }])
+        );
+        app.finish().await;
+    }
+}

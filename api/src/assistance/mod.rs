@@ -4,5 +4,6 @@ pub mod matching;
 pub mod mutation;
 pub mod query;
 pub mod service;
+pub mod stats;
 pub mod types;
 pub mod write;

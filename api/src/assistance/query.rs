@@ -8,9 +8,11 @@ use crate::assistance::service::{self, AssistanceFilter, MatchFilter};
 use std::sync::Arc;
 
 use crate::assistance::matching::{self, Suggestion};
+use crate::assistance::stats;
 use crate::assistance::types::{
     AssistanceMatch, AssistanceMatchConnection, AssistanceNeed, AssistanceNeedConnection,
-    AssistanceOffer, AssistanceOfferConnection, MatchSuggestion, MatchSuggestionConnection,
+    AssistanceOffer, AssistanceOfferConnection, AssistanceStats, MatchSuggestion,
+    MatchSuggestionConnection,
 };
 use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, codes_of};
 use crate::error::AppError;
@@ -317,6 +319,15 @@ impl AssistanceQuery {
         let page =
             page_ranked(rows, &page, by_rank).map(|s| MatchSuggestion(Arc::new(s.explained())));
         Ok(MatchSuggestionConnection::new(page, known_total(total)))
+    }
+
+    /// Counts of offers, needs and matches the caller may see, by status,
+    /// modality, theme and urgency, for dashboards. Computed in SQL.
+    async fn assistance_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<AssistanceStats> {
+        let loaders = graphql::loaders(ctx)?;
+        Ok(AssistanceStats(
+            stats::stats(loaders.db(), loaders.principal()).await?,
+        ))
     }
 }
 

@@ -358,3 +358,70 @@ impl MatchSuggestion {
         self.0.score.parts.iter().cloned().map(ScorePart).collect()
     }
 }
+
+/// A code and how many records carry it.
+#[derive(async_graphql::SimpleObject)]
+pub struct CodeCount {
+    /// The code: a status, modality, urgency or DAC purpose code.
+    pub code: String,
+    /// How many records carry it.
+    pub count: i64,
+}
+
+fn counts(counts: &crate::assistance::stats::Counts) -> Vec<CodeCount> {
+    counts
+        .iter()
+        .map(|(code, count)| CodeCount {
+            code: code.clone(),
+            count: *count,
+        })
+        .collect()
+}
+
+/// How offers or needs break down.
+pub struct AssistanceBreakdown(pub crate::assistance::stats::Breakdown);
+
+/// How offers or needs break down.
+#[Object]
+impl AssistanceBreakdown {
+    /// How many there are.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+    /// By status code.
+    async fn by_status(&self) -> Vec<CodeCount> {
+        counts(&self.0.by_status)
+    }
+    /// By modality code (`ANY` for needs that take any modality).
+    async fn by_modality(&self) -> Vec<CodeCount> {
+        counts(&self.0.by_modality)
+    }
+    /// By DAC 5-digit theme; a record counts once under each of its themes.
+    async fn by_theme(&self) -> Vec<CodeCount> {
+        counts(&self.0.by_theme)
+    }
+    /// By urgency code (needs; empty for offers).
+    async fn by_urgency(&self) -> Vec<CodeCount> {
+        counts(&self.0.by_urgency)
+    }
+}
+
+/// Counts of technical assistance for dashboards.
+pub struct AssistanceStats(pub crate::assistance::stats::Stats);
+
+/// Counts of technical assistance for dashboards.
+#[Object]
+impl AssistanceStats {
+    /// Offers.
+    async fn offers(&self) -> AssistanceBreakdown {
+        AssistanceBreakdown(self.0.offers.clone())
+    }
+    /// Needs.
+    async fn needs(&self) -> AssistanceBreakdown {
+        AssistanceBreakdown(self.0.needs.clone())
+    }
+    /// Matches by status code.
+    async fn matches_by_status(&self) -> Vec<CodeCount> {
+        counts(&self.0.matches_by_status)
+    }
+}
