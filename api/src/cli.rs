@@ -31,7 +31,11 @@ pub enum Command {
     /// Fill an empty database with demonstration data and exit (does nothing when data exists).
     Seed(DatabaseConfig),
     /// Print the GraphQL schema (SDL) to standard output.
-    Schema,
+    Schema {
+        /// Print the Apollo Federation v2 subgraph schema instead.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
     /// Audit trail maintenance.
@@ -101,8 +105,12 @@ impl Cli {
                 );
                 Ok(true)
             }
-            Command::Schema => {
-                print!("{}", schema::sdl());
+            Command::Schema { federation } => {
+                if federation {
+                    print!("{}", schema::federation_sdl());
+                } else {
+                    print!("{}", schema::sdl());
+                }
                 Ok(true)
             }
             Command::Token(args) => {

@@ -159,6 +159,30 @@ impl NodeQuery {
         Ok(resolve(graphql::loaders(ctx)?, &type_name, row, "id").await?)
     }
 
+    /// Apollo Federation: a `Project` entity by its global ID (batched, visibility applied).
+    #[graphql(entity)]
+    async fn find_project_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Project>> {
+        let row = ids::decode(&id, "Project", "id")?;
+        Ok(graphql::load::<project::Entity>(ctx, row)
+            .await?
+            .map(Project))
+    }
+
+    /// Apollo Federation: a `Member` entity by its global ID (batched, visibility applied).
+    #[graphql(entity)]
+    async fn find_member_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Member>> {
+        let row = ids::decode(&id, "Member", "id")?;
+        Ok(graphql::load::<member::Entity>(ctx, row).await?.map(Member))
+    }
+
     /// The objects with these global IDs, in the same order; null for each that does not exist or is hidden. At most 100 IDs.
     async fn nodes(
         &self,

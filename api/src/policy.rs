@@ -32,6 +32,9 @@ const READERS_OF_THE_TRAIL: &[Role] = &[Role::Coordinator, Role::Analyst, Role::
 /// Every root field: operation type, field name, access.
 pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "node", Access::Public),
+    // Apollo Federation: the router's entity lookups (visibility applies) and the subgraph SDL.
+    ("Query", "_entities", Access::Public),
+    ("Query", "_service", Access::Public),
     ("Query", "nodes", Access::Public),
     ("Query", "territories", Access::Public),
     ("Query", "territory", Access::Public),

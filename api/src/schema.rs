@@ -53,6 +53,7 @@ pub fn build_schema() -> AppSchema {
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(PolicyExtension)
+    .enable_federation()
     .finish()
 }
 
@@ -60,6 +61,18 @@ pub fn build_schema() -> AppSchema {
 pub fn sdl() -> String {
     build_schema().sdl_with_options(
         SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}
+
+/// The schema as an Apollo Federation v2 subgraph (`@link`, `@key` on the
+/// entities `Project` and `Member`), for composing into a supergraph.
+pub fn federation_sdl() -> String {
+    build_schema().sdl_with_options(
+        SDLExportOptions::new()
+            .federation()
             .sorted_fields()
             .sorted_arguments()
             .sorted_enum_items(),
