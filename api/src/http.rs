@@ -50,6 +50,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/exports/{file}", get(export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -98,6 +99,68 @@ async fn graphql(
     let mut response = state.schema.execute(request).await;
     classify_errors(&mut response.errors);
     GraphQLResponse::from(response).into_response()
+}
+
+/// Query parameters of a download.
+#[derive(serde::Deserialize)]
+struct ExportParams {
+    /// A `ProjectFilter` as JSON, as in the GraphQL `projects` list.
+    filter: Option<String>,
+}
+
+/// Streams a download (`/exports/projects.csv`, …) over the projects the caller
+/// may see that match `?filter=` (a `ProjectFilter` as JSON).
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    axum::extract::Query(params): axum::extract::Query<ExportParams>,
+) -> Response {
+    let principal = match authenticate(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(error) => return error_response(&error),
+    };
+    let export = match crate::export::parse_name(&file) {
+        Ok(export) => export,
+        Err(error) => return error_response(&error),
+    };
+    let filter = match parse_filter(params.filter.as_deref()) {
+        Ok(filter) => filter,
+        Err(error) => return error_response(&error),
+    };
+    let writer = crate::export::Writer::new(state.db.clone(), principal, filter, export);
+    let stream = async_graphql::futures_util::stream::unfold(writer, |mut writer| async move {
+        writer.next().await.map(|piece| (piece, writer))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, export.content_type()),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Parses `?filter=` as the GraphQL `ProjectFilter` input.
+fn parse_filter(text: Option<&str>) -> Result<crate::project::service::ProjectFilter, AppError> {
+    use async_graphql::InputType;
+    let Some(text) = text else {
+        return Ok(Default::default());
+    };
+    let bad = |detail: String| AppError::bad_input("filter", format!("`filter` {detail}"));
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|_| {
+        bad("is not JSON: give a ProjectFilter as in the GraphQL `projects` list".into())
+    })?;
+    let value =
+        async_graphql::Value::from_json(json).map_err(|_| bad("is not a ProjectFilter".into()))?;
+    let filter = crate::project::query::ProjectFilter::parse(Some(value)).map_err(|e| {
+        bad(format!(
+            "is not a ProjectFilter: {}",
+            e.into_server_error(Default::default()).message
+        ))
+    })?;
+    filter.into_filter()
 }
 
 /// The caller of a request: anonymous without an `Authorization` header, else

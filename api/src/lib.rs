@@ -13,6 +13,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod feed;
 pub mod governance;
 pub mod graphql;
