@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
+use crate::codes::Code;
 use crate::error::{AppError, Result};
 use crate::ids;
 use crate::loader::Table;
@@ -34,16 +35,19 @@ pub enum Export {
     FundingCsv,
     /// Funding records, one JSON object per line.
     FundingJsonl,
+    /// IATI 2.03 activities, one per published project.
+    IatiXml,
 }
 
 impl Export {
     /// Every download, by file name.
-    pub const ALL: [(&'static str, Export); 5] = [
+    pub const ALL: [(&'static str, Export); 6] = [
         ("projects.csv", Export::ProjectsCsv),
         ("projects.jsonl", Export::ProjectsJsonl),
         ("projects.geojson", Export::ProjectsGeoJson),
         ("funding.csv", Export::FundingCsv),
         ("funding.jsonl", Export::FundingJsonl),
+        ("iati-activities.xml", Export::IatiXml),
     ];
 
     /// The download called `name`.
@@ -57,6 +61,7 @@ impl Export {
             Self::ProjectsCsv | Self::FundingCsv => "text/csv; charset=utf-8",
             Self::ProjectsJsonl | Self::FundingJsonl => "application/jsonl; charset=utf-8",
             Self::ProjectsGeoJson => "application/geo+json",
+            Self::IatiXml => "application/xml; charset=utf-8",
         }
     }
 }
@@ -280,17 +285,29 @@ impl Writer {
                 Export::ProjectsGeoJson => {
                     out.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
                 }
+                Export::IatiXml => {
+                    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+                    out.push_str(&format!(
+                        "<iati-activities version=\"2.03\" generated-datetime=\"{}\">\n",
+                        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ));
+                    // IATI publishes published projects only, whoever asks.
+                    self.filter.visibilities = vec!["PUBLISHED".into()];
+                }
                 Export::ProjectsJsonl | Export::FundingJsonl => {}
             }
         }
         let rows = match self.export {
             Export::FundingCsv | Export::FundingJsonl => self.funding(&mut out).await?,
+            Export::IatiXml => self.activities(&mut out).await?,
             _ => self.projects(&mut out).await?,
         };
         if rows < BATCH {
             self.done = true;
-            if self.export == Export::ProjectsGeoJson {
-                out.push_str("\n]}\n");
+            match self.export {
+                Export::ProjectsGeoJson => out.push_str("\n]}\n"),
+                Export::IatiXml => out.push_str("</iati-activities>\n"),
+                _ => {}
             }
         }
         Ok(out)
@@ -375,6 +392,200 @@ impl Writer {
                 out.push('\n');
             }
             self.after = f.id;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+/// Escapes text for XML content and attribute values.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow are left out.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The reporting organisation of every activity.
+const REPORTING_ORG: &str = "<reporting-org ref=\"XI-ALLIANCE\" type=\"15\"><narrative>European Alliance of Cities and Regions for the Reconstruction of Ukraine</narrative></reporting-org>";
+
+/// IATI transaction type of a funding stage.
+fn transaction_type(stage: &str) -> &'static str {
+    match stage {
+        "PLEDGED" => "12",
+        "COMMITTED" => "2",
+        _ => "3",
+    }
+}
+
+impl Writer {
+    /// One `<iati-activity>` per project of the batch, in the order of the IATI 2.03 schema.
+    async fn activities(&mut self, out: &mut String) -> Result<u64> {
+        use entity::participant;
+        use std::fmt::Write as _;
+        let rows = list(&self.principal, &self.filter)
+            .filter(project::Column::Id.gt(self.after))
+            .order_by_asc(project::Column::Id)
+            .limit(BATCH)
+            .all(&self.db)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        let participants = participant::Entity::find()
+            .filter(participant::Column::ProjectId.is_in(ids.clone()))
+            .order_by_asc(participant::Column::Id)
+            .all(&self.db)
+            .await?;
+        let funding = funding::Entity::find()
+            .filter(funding::Column::ProjectId.is_in(ids))
+            .order_by_asc(funding::Column::Id)
+            .all(&self.db)
+            .await?;
+        let c = context(
+            &self.db,
+            rows.iter().map(|p| p.territory_id),
+            rows.iter()
+                .map(|p| p.owner_id)
+                .chain(participants.iter().map(|p| p.member_id))
+                .chain(funding.iter().map(|f| f.funder_id)),
+        )
+        .await?;
+        let org = |role: &str, id: i64| {
+            c.members.get(&id).map(|m| {
+                format!(
+                    "<participating-org role=\"{role}\" type=\"{}\"><narrative>{}</narrative></participating-org>",
+                    xml(&m.iati_org_type),
+                    xml(&m.name_en)
+                )
+            })
+        };
+        for p in &rows {
+            let identifier = p
+                .iati_identifier
+                .clone()
+                .unwrap_or_else(|| format!("XI-ALLIANCE-{}", p.code));
+            let currency = p.budget_currency.clone().unwrap_or_else(|| "EUR".into());
+            let _ = write!(
+                out,
+                "<iati-activity default-currency=\"{}\" last-updated-datetime=\"{}\" xml:lang=\"en\">",
+                xml(&currency),
+                p.updated_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            let _ = write!(
+                out,
+                "<iati-identifier>{}</iati-identifier>{REPORTING_ORG}",
+                xml(&identifier)
+            );
+            let _ = write!(
+                out,
+                "<title><narrative>{}</narrative><narrative xml:lang=\"uk\">{}</narrative></title>",
+                xml(&p.title_en),
+                xml(&p.title_uk)
+            );
+            let _ = write!(
+                out,
+                "<description type=\"1\"><narrative>{}</narrative><narrative xml:lang=\"uk\">{}</narrative></description>",
+                xml(&p.description_en),
+                xml(&p.description_uk)
+            );
+            // The Ukrainian lead is accountable; then the recorded participants.
+            out.push_str(&org("2", p.owner_id).unwrap_or_default());
+            for part in participants.iter().filter(|x| x.project_id == p.id) {
+                out.push_str(&org(&part.iati_role, part.member_id).unwrap_or_default());
+            }
+            let status = crate::codes::ProjectStatus::from_code(&p.status)
+                .map(|s| s.activity_status().code())
+                .unwrap_or("1");
+            let _ = write!(out, "<activity-status code=\"{status}\"/>");
+            let dates = [
+                ("1", p.planned_start),
+                ("2", p.actual_start),
+                ("3", p.planned_end),
+                ("4", p.actual_end),
+            ];
+            let mut dated = false;
+            for (kind, date) in dates {
+                if let Some(date) = date {
+                    dated = true;
+                    let _ = write!(out, "<activity-date type=\"{kind}\" iso-date=\"{date}\"/>");
+                }
+            }
+            if !dated {
+                // The schema wants a date; without one recorded, the day the record was made.
+                let _ = write!(
+                    out,
+                    "<activity-date type=\"1\" iso-date=\"{}\"><narrative>No start date recorded: the date the project was registered.</narrative></activity-date>",
+                    p.created_at.date_naive()
+                );
+            }
+            out.push_str("<recipient-country code=\"UA\" percentage=\"100\"/>");
+            if let Some(t) = c.territories.get(&p.territory_id) {
+                let point = match (p.lat_e6, p.lon_e6) {
+                    (Some(lat), Some(lon)) => Some((lat, lon, "1")),
+                    _ => t
+                        .centroid_lat_e6
+                        .zip(t.centroid_lon_e6)
+                        .map(|(lat, lon)| (lat, lon, "2")),
+                };
+                let _ = write!(
+                    out,
+                    "<location ref=\"KATOTTH-{code}\"><name><narrative>{name}</narrative></name><description><narrative>KATOTTH {code}</narrative></description><administrative vocabulary=\"A4\" level=\"0\" code=\"UA\"/>",
+                    code = xml(&t.code),
+                    name = xml(&t.name_en)
+                );
+                if let Some((lat, lon, exactness)) = point {
+                    let _ = write!(
+                        out,
+                        "<point srsName=\"http://www.opengis.net/def/crs/EPSG/0/4326\"><pos>{} {}</pos></point><exactness code=\"{exactness}\"/>",
+                        lat as f64 / 1e6,
+                        lon as f64 / 1e6
+                    );
+                }
+                out.push_str("<location-class code=\"1\"/></location>");
+            }
+            let _ = write!(
+                out,
+                "<sector vocabulary=\"1\" code=\"{}\" percentage=\"100\"/>",
+                xml(&p.sector_code)
+            );
+            if let (Some(minor), Some(budget_currency), Some(start), Some(end)) = (
+                p.budget_minor,
+                &p.budget_currency,
+                p.planned_start,
+                p.planned_end,
+            ) {
+                let _ = write!(
+                    out,
+                    "<budget type=\"1\" status=\"1\"><period-start iso-date=\"{start}\"/><period-end iso-date=\"{end}\"/><value currency=\"{}\" value-date=\"{start}\">{}</value></budget>",
+                    xml(budget_currency),
+                    money::format_minor(minor, budget_currency)
+                );
+            }
+            for f in funding.iter().filter(|f| f.project_id == p.id) {
+                let funder = c.members.get(&f.funder_id);
+                let _ = write!(
+                    out,
+                    "<transaction><transaction-type code=\"{}\"/><transaction-date iso-date=\"{date}\"/><value currency=\"{currency}\" value-date=\"{date}\">{amount}</value><provider-org type=\"{org_type}\"><narrative>{name}</narrative></provider-org><finance-type code=\"{finance}\"/></transaction>",
+                    transaction_type(&f.stage),
+                    date = f.value_date,
+                    currency = xml(&f.currency),
+                    amount = money::format_minor(f.amount_minor, &f.currency),
+                    org_type = xml(funder.map_or("90", |m| m.iati_org_type.as_str())),
+                    name = xml(funder.map_or("", |m| m.name_en.as_str())),
+                    finance = xml(&f.finance_type),
+                );
+            }
+            out.push_str("</iati-activity>\n");
+            self.after = p.id;
         }
         Ok(rows.len() as u64)
     }
