@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use entity::{funding, member, project, territory};
+use entity::{assistance_need, assistance_offer, funding, member, project, territory};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::{Value, json};
 
+use crate::assistance::service::{AssistanceFilter, needs, offers};
 use crate::auth::Principal;
 use crate::codes::Code;
 use crate::error::{AppError, Result};
@@ -37,18 +38,47 @@ pub enum Export {
     FundingJsonl,
     /// IATI 2.03 activities, one per published project.
     IatiXml,
+    /// Assistance offers, one row each.
+    OffersCsv,
+    /// Assistance offers, one JSON object per line.
+    OffersJsonl,
+    /// Assistance needs, one row each.
+    NeedsCsv,
+    /// Assistance needs, one JSON object per line.
+    NeedsJsonl,
 }
 
 impl Export {
     /// Every download, by file name.
-    pub const ALL: [(&'static str, Export); 6] = [
+    pub const ALL: [(&'static str, Export); 10] = [
         ("projects.csv", Export::ProjectsCsv),
         ("projects.jsonl", Export::ProjectsJsonl),
         ("projects.geojson", Export::ProjectsGeoJson),
         ("funding.csv", Export::FundingCsv),
         ("funding.jsonl", Export::FundingJsonl),
         ("iati-activities.xml", Export::IatiXml),
+        ("offers.csv", Export::OffersCsv),
+        ("offers.jsonl", Export::OffersJsonl),
+        ("needs.csv", Export::NeedsCsv),
+        ("needs.jsonl", Export::NeedsJsonl),
     ];
+
+    /// Whether the download lists assistance offers or needs (filtered by
+    /// their own filters) rather than projects.
+    pub fn filter_kind(self) -> FilterKind {
+        match self {
+            Self::OffersCsv | Self::OffersJsonl => FilterKind::Offers,
+            Self::NeedsCsv | Self::NeedsJsonl => FilterKind::Needs,
+            _ => FilterKind::Projects,
+        }
+    }
+
+    fn is_csv(self) -> bool {
+        matches!(
+            self,
+            Self::ProjectsCsv | Self::FundingCsv | Self::OffersCsv | Self::NeedsCsv
+        )
+    }
 
     /// The download called `name`.
     pub fn named(name: &str) -> Option<Self> {
@@ -58,12 +88,36 @@ impl Export {
     /// Its media type.
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::ProjectsCsv | Self::FundingCsv => "text/csv; charset=utf-8",
-            Self::ProjectsJsonl | Self::FundingJsonl => "application/jsonl; charset=utf-8",
+            Self::ProjectsCsv | Self::FundingCsv | Self::OffersCsv | Self::NeedsCsv => {
+                "text/csv; charset=utf-8"
+            }
+            Self::ProjectsJsonl | Self::FundingJsonl | Self::OffersJsonl | Self::NeedsJsonl => {
+                "application/jsonl; charset=utf-8"
+            }
             Self::ProjectsGeoJson => "application/geo+json",
             Self::IatiXml => "application/xml; charset=utf-8",
         }
     }
+}
+
+/// Which GraphQL filter input a download takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterKind {
+    /// `ProjectFilter`.
+    Projects,
+    /// `AssistanceOfferFilter`.
+    Offers,
+    /// `AssistanceNeedFilter`.
+    Needs,
+}
+
+/// The filter of a download.
+#[derive(Clone, Debug)]
+pub enum Filter {
+    /// Projects (and their funding, and IATI activities).
+    Projects(ProjectFilter),
+    /// Offers or needs.
+    Assistance(AssistanceFilter),
 }
 
 /// A code as words: `MUNICIPAL_SERVICES` → `Municipal services`.
@@ -118,6 +172,23 @@ const PROJECT_COLUMNS: [&str; 20] = [
     "planned_start",
     "planned_end",
     "updated_at",
+];
+
+const ASSISTANCE_COLUMNS: [&str; 14] = [
+    "id",
+    "member_slug",
+    "member_name",
+    "title",
+    "themes",
+    "modality",
+    "modality_label",
+    "languages",
+    "days",
+    "window_from",
+    "window_until",
+    "urgency",
+    "status",
+    "status_label",
 ];
 
 const FUNDING_COLUMNS: [&str; 10] = [
@@ -235,6 +306,7 @@ pub struct Writer {
     db: DatabaseConnection,
     principal: Principal,
     filter: ProjectFilter,
+    assistance: AssistanceFilter,
     export: Export,
     after: i64,
     started: bool,
@@ -242,17 +314,22 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// A download of `export` over the projects `principal` may see that match `filter`.
+    /// A download of `export` over the records `principal` may see that match `filter`.
     pub fn new(
         db: DatabaseConnection,
         principal: Principal,
-        filter: ProjectFilter,
+        filter: Filter,
         export: Export,
     ) -> Self {
+        let (filter, assistance) = match filter {
+            Filter::Projects(f) => (f, AssistanceFilter::default()),
+            Filter::Assistance(a) => (ProjectFilter::default(), a),
+        };
         Self {
             db,
             principal,
             filter,
+            assistance,
             export,
             after: 0,
             started: false,
@@ -282,6 +359,9 @@ impl Writer {
             match self.export {
                 Export::ProjectsCsv => csv_line(&mut out, &PROJECT_COLUMNS.map(str::to_owned)),
                 Export::FundingCsv => csv_line(&mut out, &FUNDING_COLUMNS.map(str::to_owned)),
+                Export::OffersCsv | Export::NeedsCsv => {
+                    csv_line(&mut out, &ASSISTANCE_COLUMNS.map(str::to_owned))
+                }
                 Export::ProjectsGeoJson => {
                     out.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
                 }
@@ -294,12 +374,14 @@ impl Writer {
                     // IATI publishes published projects only, whoever asks.
                     self.filter.visibilities = vec!["PUBLISHED".into()];
                 }
-                Export::ProjectsJsonl | Export::FundingJsonl => {}
+                _ => {}
             }
         }
         let rows = match self.export {
             Export::FundingCsv | Export::FundingJsonl => self.funding(&mut out).await?,
             Export::IatiXml => self.activities(&mut out).await?,
+            Export::OffersCsv | Export::OffersJsonl => self.offers(&mut out).await?,
+            Export::NeedsCsv | Export::NeedsJsonl => self.needs(&mut out).await?,
             _ => self.projects(&mut out).await?,
         };
         if rows < BATCH {
@@ -342,6 +424,89 @@ impl Writer {
                 }
             }
             self.after = p.id;
+        }
+        Ok(rows.len() as u64)
+    }
+
+    fn assistance_row(&mut self, out: &mut String, id: i64, fields: Vec<String>) {
+        if self.export.is_csv() {
+            csv_line(out, &fields);
+        } else {
+            out.push_str(&as_object(&ASSISTANCE_COLUMNS, fields).to_string());
+            out.push('\n');
+        }
+        self.after = id;
+    }
+
+    async fn offers(&mut self, out: &mut String) -> Result<u64> {
+        let rows = offers(&self.principal, &self.assistance)
+            .filter(assistance_offer::Column::Id.gt(self.after))
+            .order_by_asc(assistance_offer::Column::Id)
+            .limit(BATCH)
+            .all(&self.db)
+            .await?;
+        let c = context(
+            &self.db,
+            std::iter::empty(),
+            rows.iter().map(|o| o.member_id),
+        )
+        .await?;
+        for o in &rows {
+            let member = c.members.get(&o.member_id);
+            let fields = vec![
+                ids::encode("AssistanceOffer", o.id).to_string(),
+                member.map(|m| m.slug.clone()).unwrap_or_default(),
+                member.map(|m| m.name_en.clone()).unwrap_or_default(),
+                o.title.clone(),
+                entity::list::decode(&o.themes).join(" "),
+                o.modality.clone(),
+                label(&o.modality),
+                entity::list::decode(&o.languages).join(" "),
+                o.capacity_days.to_string(),
+                o.available_from.map(|d| d.to_string()).unwrap_or_default(),
+                o.available_until.map(|d| d.to_string()).unwrap_or_default(),
+                String::new(),
+                o.status.clone(),
+                label(&o.status),
+            ];
+            self.assistance_row(out, o.id, fields);
+        }
+        Ok(rows.len() as u64)
+    }
+
+    async fn needs(&mut self, out: &mut String) -> Result<u64> {
+        let rows = needs(&self.principal, &self.assistance)
+            .filter(assistance_need::Column::Id.gt(self.after))
+            .order_by_asc(assistance_need::Column::Id)
+            .limit(BATCH)
+            .all(&self.db)
+            .await?;
+        let c = context(
+            &self.db,
+            std::iter::empty(),
+            rows.iter().map(|n| n.member_id),
+        )
+        .await?;
+        for n in &rows {
+            let member = c.members.get(&n.member_id);
+            let modality = n.modality.clone().unwrap_or_default();
+            let fields = vec![
+                ids::encode("AssistanceNeed", n.id).to_string(),
+                member.map(|m| m.slug.clone()).unwrap_or_default(),
+                member.map(|m| m.name_en.clone()).unwrap_or_default(),
+                n.title.clone(),
+                entity::list::decode(&n.themes).join(" "),
+                modality.clone(),
+                label(&modality),
+                entity::list::decode(&n.languages).join(" "),
+                n.days_needed.to_string(),
+                n.needed_from.map(|d| d.to_string()).unwrap_or_default(),
+                n.needed_until.map(|d| d.to_string()).unwrap_or_default(),
+                n.urgency.clone(),
+                n.status.clone(),
+                label(&n.status),
+            ];
+            self.assistance_row(out, n.id, fields);
         }
         Ok(rows.len() as u64)
     }

@@ -124,7 +124,7 @@ async fn export(
         Ok(export) => export,
         Err(error) => return error_response(&error),
     };
-    let filter = match parse_filter(params.filter.as_deref()) {
+    let filter = match parse_filter(export.filter_kind(), params.filter.as_deref()) {
         Ok(filter) => filter,
         Err(error) => return error_response(&error),
     };
@@ -142,25 +142,83 @@ async fn export(
         .into_response()
 }
 
-/// Parses `?filter=` as the GraphQL `ProjectFilter` input.
-fn parse_filter(text: Option<&str>) -> Result<crate::project::service::ProjectFilter, AppError> {
+/// Parses `?filter=` as the GraphQL filter input of the download's list
+/// (`ProjectFilter`, `AssistanceOfferFilter` or `AssistanceNeedFilter`).
+fn parse_filter(
+    kind: crate::export::FilterKind,
+    text: Option<&str>,
+) -> Result<crate::export::Filter, AppError> {
+    use crate::export::{Filter, FilterKind};
     use async_graphql::InputType;
-    let Some(text) = text else {
-        return Ok(Default::default());
+    let name = match kind {
+        FilterKind::Projects => "ProjectFilter",
+        FilterKind::Offers => "AssistanceOfferFilter",
+        FilterKind::Needs => "AssistanceNeedFilter",
     };
     let bad = |detail: String| AppError::bad_input("filter", format!("`filter` {detail}"));
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-        bad("is not JSON: give a ProjectFilter as in the GraphQL `projects` list".into())
-    })?;
-    let value =
-        async_graphql::Value::from_json(json).map_err(|_| bad("is not a ProjectFilter".into()))?;
-    let filter = crate::project::query::ProjectFilter::parse(Some(value)).map_err(|e| {
-        bad(format!(
-            "is not a ProjectFilter: {}",
-            e.into_server_error(Default::default()).message
-        ))
-    })?;
-    filter.into_filter()
+    let value = match text {
+        // No filter: an empty object, every condition left out.
+        None => Some(async_graphql::Value::Object(Default::default())),
+        Some(text) => {
+            let json: serde_json::Value = serde_json::from_str(text).map_err(|_| {
+                bad(format!(
+                    "is not JSON: give a {name} as in the GraphQL lists"
+                ))
+            })?;
+            Some(
+                async_graphql::Value::from_json(json)
+                    .map_err(|_| bad(format!("is not a {name}")))?,
+            )
+        }
+    };
+    // Unknown fields are refused, not ignored: a filter that does nothing is a mistake.
+    fn known<T: InputType>(
+        value: &Option<async_graphql::Value>,
+        name: &str,
+    ) -> Result<(), AppError> {
+        let Some(async_graphql::Value::Object(given)) = value else {
+            return Ok(());
+        };
+        let parsed = T::parse(value.clone()).ok().map(|t| t.to_value());
+        let Some(async_graphql::Value::Object(fields)) = parsed else {
+            return Ok(());
+        };
+        match given.keys().find(|key| !fields.contains_key(*key)) {
+            Some(key) => Err(AppError::bad_input(
+                "filter",
+                format!("`filter` has no field {key:?}: it is a {name}"),
+            )),
+            None => Ok(()),
+        }
+    }
+    match kind {
+        FilterKind::Projects => known::<crate::project::query::ProjectFilter>(&value, name)?,
+        FilterKind::Offers => {
+            known::<crate::assistance::query::AssistanceOfferFilter>(&value, name)?
+        }
+        FilterKind::Needs => known::<crate::assistance::query::AssistanceNeedFilter>(&value, name)?,
+    }
+    let invalid = |e: String| bad(format!("is not a {name}: {e}"));
+    let graphql = |e: async_graphql::Error| bad(format!("is not a {name}: {}", e.message));
+    Ok(match kind {
+        FilterKind::Projects => Filter::Projects(
+            crate::project::query::ProjectFilter::parse(value)
+                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+                .into_filter()?,
+        ),
+        FilterKind::Offers => Filter::Assistance(
+            crate::assistance::query::AssistanceOfferFilter::parse(value)
+                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+                .into_filter()
+                .map_err(graphql)?,
+        ),
+        FilterKind::Needs => Filter::Assistance(
+            crate::assistance::query::AssistanceNeedFilter::parse(value)
+                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+                .into_filter()
+                .map_err(graphql)?,
+        ),
+    })
 }
 
 /// The caller of a request: anonymous without an `Authorization` header, else

@@ -128,3 +128,57 @@ async fn anonymous_downloads_leave_drafts_out_and_bad_requests_get_400() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn offers_and_needs_download_with_their_own_filters() {
+    for app in spawn_apps(true).await {
+        let (status, csv) = app.get("/exports/offers.csv").await;
+        assert_eq!(status, 200, "[{}] {csv}", app.backend);
+        let listed = app
+            .data("{ assistanceOffers { totalCount } }", json!({}))
+            .await["assistanceOffers"]["totalCount"]
+            .as_u64()
+            .unwrap_or(0);
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert!(
+            lines[0].starts_with("id,member_slug,member_name,title,themes,modality,modality_label")
+        );
+        assert_eq!(lines.len() as u64 - 1, listed);
+
+        let filter = json!({ "urgencies": ["CRITICAL"] });
+        let (status, jsonl) = app
+            .get(&format!("/exports/needs.jsonl?filter={}", encode(&filter)))
+            .await;
+        assert_eq!(status, 200, "{jsonl}");
+        let critical = app
+            .data(
+                "query($f: AssistanceNeedFilter) { assistanceNeeds(filter: $f) { totalCount } }",
+                json!({ "f": filter }),
+            )
+            .await["assistanceNeeds"]["totalCount"]
+            .clone();
+        let rows: Vec<Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        assert_eq!(json!(rows.len()), critical);
+        assert!(rows.iter().all(|r| r["urgency"] == "CRITICAL"));
+
+        // A project filter is not an offer filter.
+        let (status, body) = app
+            .get(&format!(
+                "/exports/offers.csv?filter={}",
+                encode(&json!({ "themes": ["ENERGY"] }))
+            ))
+            .await;
+        assert_eq!(status, 400, "{body}");
+        let (status, _) = app
+            .get(&format!(
+                "/exports/needs.csv?filter={}",
+                encode(&json!({ "theme": "123" }))
+            ))
+            .await;
+        assert_eq!(status, 400, "a theme must be a DAC 5-digit code");
+        app.finish().await;
+    }
+}

@@ -91,6 +91,42 @@ fn check_assistance_filter(filter: &AssistanceFilter) -> async_graphql::Result<(
     Ok(())
 }
 
+impl AssistanceOfferFilter {
+    /// The filter as the services take it, its IDs decoded and its codes checked.
+    pub fn into_filter(self) -> async_graphql::Result<AssistanceFilter> {
+        let filter = AssistanceFilter {
+            statuses: codes_of(self.statuses),
+            modalities: codes_of(self.modalities),
+            theme: self.theme,
+            language: self.language.map(|l| l.to_ascii_lowercase()),
+            urgencies: Vec::new(),
+            member_id: id(self.member_id, "Member", "filter.memberId")?,
+            project_id: None,
+            updated_since: self.updated_since,
+        };
+        check_assistance_filter(&filter)?;
+        Ok(filter)
+    }
+}
+
+impl AssistanceNeedFilter {
+    /// The filter as the services take it, its IDs decoded and its codes checked.
+    pub fn into_filter(self) -> async_graphql::Result<AssistanceFilter> {
+        let filter = AssistanceFilter {
+            statuses: codes_of(self.statuses),
+            modalities: codes_of(self.modalities),
+            theme: self.theme,
+            language: self.language.map(|l| l.to_ascii_lowercase()),
+            urgencies: codes_of(self.urgencies),
+            member_id: id(self.member_id, "Member", "filter.memberId")?,
+            project_id: id(self.project_id, "Project", "filter.projectId")?,
+            updated_since: self.updated_since,
+        };
+        check_assistance_filter(&filter)?;
+        Ok(filter)
+    }
+}
+
 /// Root fields for technical assistance.
 #[derive(Default)]
 pub struct AssistanceQuery;
@@ -114,18 +150,7 @@ impl AssistanceQuery {
         #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<AssistanceOfferConnection> {
-        let filter = filter.unwrap_or_default();
-        let filter = AssistanceFilter {
-            statuses: codes_of(filter.statuses),
-            modalities: codes_of(filter.modalities),
-            theme: filter.theme,
-            language: filter.language.map(|l| l.to_ascii_lowercase()),
-            urgencies: Vec::new(),
-            member_id: id(filter.member_id, "Member", "filter.memberId")?,
-            project_id: None,
-            updated_since: filter.updated_since,
-        };
-        check_assistance_filter(&filter)?;
+        let filter = filter.unwrap_or_default().into_filter()?;
         use assistance_offer::Column as C;
         let key = order_by
             .unwrap_or_default()
@@ -163,18 +188,7 @@ impl AssistanceQuery {
         #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<AssistanceNeedConnection> {
-        let filter = filter.unwrap_or_default();
-        let filter = AssistanceFilter {
-            statuses: codes_of(filter.statuses),
-            modalities: codes_of(filter.modalities),
-            theme: filter.theme,
-            language: filter.language.map(|l| l.to_ascii_lowercase()),
-            urgencies: codes_of(filter.urgencies),
-            member_id: id(filter.member_id, "Member", "filter.memberId")?,
-            project_id: id(filter.project_id, "Project", "filter.projectId")?,
-            updated_since: filter.updated_since,
-        };
-        check_assistance_filter(&filter)?;
+        let filter = filter.unwrap_or_default().into_filter()?;
         use assistance_need::Column as C;
         let key = order_by
             .unwrap_or_default()
