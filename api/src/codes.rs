@@ -25,6 +25,15 @@ pub fn stored<T: Code>(code: &str) -> Result<T, AppError> {
         .ok_or_else(|| AppError::internal(format!("unknown {} code {code:?} in database", T::LIST)))
 }
 
+/// Position of a stored code in its list's declared order (the list's length
+/// for an unknown code), so that lists sort in their documented order.
+pub fn rank<T: Code>(code: &str) -> usize {
+    T::all()
+        .iter()
+        .position(|v| v.code() == code)
+        .unwrap_or(T::all().len())
+}
+
 /// The stored codes of optional filter values.
 pub fn codes_of<T: Code>(values: Option<Vec<T>>) -> Vec<String> {
     values

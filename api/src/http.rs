@@ -148,77 +148,58 @@ fn parse_filter(
     kind: crate::export::FilterKind,
     text: Option<&str>,
 ) -> Result<crate::export::Filter, AppError> {
+    use crate::assistance::query::{AssistanceNeedFilter, AssistanceOfferFilter};
     use crate::export::{Filter, FilterKind};
-    use async_graphql::InputType;
-    let name = match kind {
-        FilterKind::Projects => "ProjectFilter",
-        FilterKind::Offers => "AssistanceOfferFilter",
-        FilterKind::Needs => "AssistanceNeedFilter",
-    };
-    let bad = |detail: String| AppError::bad_input("filter", format!("`filter` {detail}"));
-    let value = match text {
-        // No filter: an empty object, every condition left out.
-        None => Some(async_graphql::Value::Object(Default::default())),
-        Some(text) => {
-            let json: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-                bad(format!(
-                    "is not JSON: give a {name} as in the GraphQL lists"
-                ))
-            })?;
-            Some(
-                async_graphql::Value::from_json(json)
-                    .map_err(|_| bad(format!("is not a {name}")))?,
-            )
-        }
-    };
-    // Unknown fields are refused, not ignored: a filter that does nothing is a mistake.
-    fn known<T: InputType>(
-        value: &Option<async_graphql::Value>,
-        name: &str,
-    ) -> Result<(), AppError> {
-        let Some(async_graphql::Value::Object(given)) = value else {
-            return Ok(());
-        };
-        let parsed = T::parse(value.clone()).ok().map(|t| t.to_value());
-        let Some(async_graphql::Value::Object(fields)) = parsed else {
-            return Ok(());
-        };
-        match given.keys().find(|key| !fields.contains_key(*key)) {
-            Some(key) => Err(AppError::bad_input(
-                "filter",
-                format!("`filter` has no field {key:?}: it is a {name}"),
-            )),
-            None => Ok(()),
-        }
-    }
-    match kind {
-        FilterKind::Projects => known::<crate::project::query::ProjectFilter>(&value, name)?,
-        FilterKind::Offers => {
-            known::<crate::assistance::query::AssistanceOfferFilter>(&value, name)?
-        }
-        FilterKind::Needs => known::<crate::assistance::query::AssistanceNeedFilter>(&value, name)?,
-    }
-    let invalid = |e: String| bad(format!("is not a {name}: {e}"));
-    let graphql = |e: async_graphql::Error| bad(format!("is not a {name}: {}", e.message));
+    let graphql = |e: async_graphql::Error| AppError::bad_input("filter", e.message);
     Ok(match kind {
         FilterKind::Projects => Filter::Projects(
-            crate::project::query::ProjectFilter::parse(value)
-                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+            filter_input::<crate::project::query::ProjectFilter>(text, "ProjectFilter")?
                 .into_filter()?,
         ),
         FilterKind::Offers => Filter::Assistance(
-            crate::assistance::query::AssistanceOfferFilter::parse(value)
-                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+            filter_input::<AssistanceOfferFilter>(text, "AssistanceOfferFilter")?
                 .into_filter()
                 .map_err(graphql)?,
         ),
         FilterKind::Needs => Filter::Assistance(
-            crate::assistance::query::AssistanceNeedFilter::parse(value)
-                .map_err(|e| invalid(e.into_server_error(Default::default()).message))?
+            filter_input::<AssistanceNeedFilter>(text, "AssistanceNeedFilter")?
                 .into_filter()
                 .map_err(graphql)?,
         ),
     })
+}
+
+/// Parses `?filter=` JSON as the GraphQL input `T` (called `name`). Unknown
+/// fields are refused, not ignored: a filter that filters nothing is a mistake.
+fn filter_input<T: async_graphql::InputType>(
+    text: Option<&str>,
+    name: &str,
+) -> Result<T, AppError> {
+    let bad = |detail: String| AppError::bad_input("filter", format!("`filter` {detail}"));
+    let json: serde_json::Value = match text {
+        // No filter: every condition left out.
+        None => serde_json::json!({}),
+        Some(text) => serde_json::from_str(text).map_err(|_| {
+            bad(format!(
+                "is not JSON: give a {name} as in the GraphQL lists"
+            ))
+        })?,
+    };
+    let value =
+        async_graphql::Value::from_json(json).map_err(|_| bad(format!("is not a {name}")))?;
+    let parsed = T::parse(Some(value.clone())).map_err(|e| {
+        bad(format!(
+            "is not a {name}: {}",
+            e.into_server_error(Default::default()).message
+        ))
+    })?;
+    if let (async_graphql::Value::Object(given), async_graphql::Value::Object(fields)) =
+        (&value, parsed.to_value())
+        && let Some(key) = given.keys().find(|key| !fields.contains_key(*key))
+    {
+        return Err(bad(format!("has no field {key:?}: it is a {name}")));
+    }
+    Ok(parsed)
 }
 
 /// The caller of a request: anonymous without an `Authorization` header, else

@@ -277,13 +277,9 @@ fn availability_part(
     }
 }
 
+/// A quarter per step of urgency: low 250, medium 500, high 750, critical 1000.
 fn urgency_value(urgency: &str) -> i32 {
-    match urgency {
-        "CRITICAL" => 1000,
-        "HIGH" => 750,
-        "MEDIUM" => 500,
-        _ => 250,
-    }
+    crate::partnership::coverage::urgency_rank(urgency) as i32 * 250
 }
 
 /// Scores one offer against one need, with the reason of every part.

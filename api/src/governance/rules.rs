@@ -15,6 +15,7 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
+use crate::codes::{GovernanceFunction, Phase, rank};
 use crate::error::Result;
 use crate::loader::Table;
 use crate::sql;
@@ -178,46 +179,11 @@ impl Issue {
             self.project_id.unwrap_or(0),
             self.territory_id.unwrap_or(0),
             self.theme.as_deref().unwrap_or(""),
-            rank_of(FUNCTIONS, self.function.as_deref()),
-            rank_of(PHASES, self.phase.as_deref()),
+            rank::<GovernanceFunction>(self.function.as_deref().unwrap_or_default()),
+            rank::<Phase>(self.phase.as_deref().unwrap_or_default()),
             self.responsibility_id.unwrap_or(0),
         )
     }
-}
-
-/// Functions in the order of the public-investment cycle.
-pub const FUNCTIONS: &[&str] = &[
-    "PLANNING",
-    "FINANCING",
-    "PROCUREMENT",
-    "IMPLEMENTATION",
-    "SUPERVISION",
-    "MONITORING",
-    "MAINTENANCE",
-    "REPORTING",
-];
-/// Phases in the order of a project's life.
-pub const PHASES: &[&str] = &[
-    "IDENTIFICATION",
-    "PREPARATION",
-    "IMPLEMENTATION",
-    "COMPLETION",
-    "MAINTENANCE",
-];
-/// Levels from the European Union down to the hromada.
-pub const LEVELS: &[&str] = &[
-    "EU",
-    "INTERNATIONAL",
-    "NATIONAL",
-    "OBLAST",
-    "RAION",
-    "HROMADA",
-];
-
-/// Position of `code` in `list`, for sorting.
-pub fn rank_of(list: &[&str], code: Option<&str>) -> usize {
-    code.and_then(|c| list.iter().position(|x| *x == c))
-        .unwrap_or(list.len())
 }
 
 #[derive(FromQueryResult)]

@@ -7,9 +7,8 @@ use entity::{oecd_principle, responsibility, territory};
 use crate::codes::{GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, stored};
 use std::sync::Arc;
 
-use crate::governance::rules::{
-    FUNCTIONS, Issue, LEVELS, PHASES, PrincipleCoverage, Rule, rank_of,
-};
+use crate::codes::rank;
+use crate::governance::rules::{Issue, PrincipleCoverage, Rule};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
 use crate::graphql;
 use crate::ids;
@@ -200,9 +199,9 @@ impl ResponsibilityMatrix {
         let mut rows = self.rows.clone();
         rows.sort_by_key(|r| {
             (
-                rank_of(FUNCTIONS, Some(&r.function)),
-                rank_of(PHASES, Some(&r.phase)),
-                rank_of(LEVELS, Some(&r.level)),
+                rank::<GovernanceFunction>(&r.function),
+                rank::<Phase>(&r.phase),
+                rank::<GovernanceLevel>(&r.level),
                 r.id,
             )
         });
@@ -222,15 +221,15 @@ impl ResponsibilityMatrix {
     }
     /// The functions that appear in the matrix.
     async fn functions(&self) -> async_graphql::Result<Vec<GovernanceFunction>> {
-        present(&self.rows, FUNCTIONS, |r| &r.function)
+        present(&self.rows, |r| &r.function)
     }
     /// The phases that appear in the matrix.
     async fn phases(&self) -> async_graphql::Result<Vec<Phase>> {
-        present(&self.rows, PHASES, |r| &r.phase)
+        present(&self.rows, |r| &r.phase)
     }
     /// The levels of government that appear in the matrix.
     async fn levels(&self) -> async_graphql::Result<Vec<GovernanceLevel>> {
-        present(&self.rows, LEVELS, |r| &r.level)
+        present(&self.rows, |r| &r.level)
     }
     /// More responsibilities were in scope than a matrix shows (2,000): narrow the scope.
     async fn truncated(&self) -> bool {
@@ -240,11 +239,10 @@ impl ResponsibilityMatrix {
 
 fn present<T: crate::codes::Code>(
     rows: &[responsibility::Model],
-    order: &[&str],
     field: fn(&responsibility::Model) -> &String,
 ) -> async_graphql::Result<Vec<T>> {
     let mut codes: Vec<&str> = rows.iter().map(|r| field(r).as_str()).collect();
-    codes.sort_by_key(|c| rank_of(order, Some(c)));
+    codes.sort_by_key(|c| rank::<T>(c));
     codes.dedup();
     Ok(codes
         .into_iter()

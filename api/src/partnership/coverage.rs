@@ -15,6 +15,7 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
+use crate::codes::{Code, Urgency, rank};
 use crate::error::{AppError, Result};
 use crate::loader::Table;
 use crate::sql;
@@ -26,24 +27,24 @@ const LOCAL_KINDS: [&str; 2] = ["HROMADA", "OBLAST"];
 /// Match statuses that cover a need.
 const COVERING: [&str; 3] = ["ACCEPTED", "ACTIVE", "COMPLETED"];
 
-/// Rank of an urgency code, higher is more urgent.
+/// Rank of an urgency code, 1 (low) to 4 (critical): its place in [`Urgency`].
 pub fn urgency_rank(urgency: &str) -> i64 {
-    match urgency {
-        "CRITICAL" => 4,
-        "HIGH" => 3,
-        "MEDIUM" => 2,
-        _ => 1,
-    }
+    (rank::<Urgency>(urgency).min(Urgency::all().len() - 1) + 1) as i64
 }
 
 /// The urgency code of a rank.
 pub fn urgency_of_rank(rank: i64) -> &'static str {
-    match rank {
-        4 => "CRITICAL",
-        3 => "HIGH",
-        2 => "MEDIUM",
-        _ => "LOW",
-    }
+    let last = Urgency::all().len() - 1;
+    Urgency::all()[(rank.max(1) as usize - 1).min(last)].code()
+}
+
+/// [`urgency_rank`] in SQL, for the urgency column of `table`.
+fn urgency_rank_sql(table: &str) -> String {
+    let cases: String = Urgency::all()
+        .iter()
+        .map(|u| format!(" WHEN '{}' THEN {}", u.code(), urgency_rank(u.code())))
+        .collect();
+    format!("CASE \"{table}\".\"urgency\"{cases} ELSE 1 END")
 }
 
 /// A hromada or oblast with open needs and no active partnership.
@@ -98,8 +99,7 @@ pub async fn gaps(
         .from(partnership::Entity)
         .and_where(partnership::Column::Status.eq("ACTIVE"))
         .to_owned();
-    let rank = "CASE \"assistance_need\".\"urgency\" WHEN 'CRITICAL' THEN 4 WHEN 'HIGH' THEN 3 \
-                WHEN 'MEDIUM' THEN 2 ELSE 1 END";
+    let rank = urgency_rank_sql("assistance_need");
     let rows = assistance_need::Entity::find_visible(principal)
         .select_only()
         .column_as(N::MemberId, "member_id")
