@@ -67,14 +67,19 @@ impl AppError {
         }
     }
 
-    /// Converts into a GraphQL error, logging internal detail.
-    fn to_graphql(&self) -> async_graphql::Error {
+    /// Logs the detail of a failure of the service (never shown to clients).
+    pub fn log(&self) {
         match self {
             Self::Unavailable(e) => tracing::error!(error = %e, "database unavailable"),
             Self::Database(e) => tracing::error!(error = %e, "database error"),
             Self::Internal(detail) => tracing::error!(%detail, "internal error"),
             _ => {}
         }
+    }
+
+    /// Converts into a GraphQL error, logging internal detail.
+    fn to_graphql(&self) -> async_graphql::Error {
+        self.log();
         let code = self.code();
         let argument = match self {
             Self::BadUserInput { argument, .. } => Some(argument.clone()),

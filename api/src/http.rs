@@ -1,5 +1,5 @@
 //! The HTTP surface: `/graphql` (POST executes, GET serves GraphiQL),
-//! `/healthz`, `/readyz`, and the middleware every request passes.
+//! `/graphql/ws` (subscriptions), `/exports/…`, `/healthz`, `/readyz`, and the middleware every request passes.
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -23,6 +24,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Principal, Role, Verifier};
 use crate::db;
 use crate::error::AppError;
+use crate::feed::signal::ChangeSignal;
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
 use crate::member;
@@ -44,12 +46,17 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Bearer token verification.
     pub verifier: Arc<Verifier>,
+    /// Wakes live subscriptions when changes commit.
+    pub changes: Arc<ChangeSignal>,
+    /// Turns true when the service shuts down: live connections close.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// The router with its middleware.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/exports/{file}", get(export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -206,13 +213,26 @@ fn filter_input<T: async_graphql::InputType>(
 /// the verified bearer token's subject. A header that is present but not a
 /// valid token is refused, never treated as anonymous.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Principal::Anonymous);
+    match headers.get(header::AUTHORIZATION) {
+        None => Ok(Principal::Anonymous),
+        Some(value) => {
+            let value = value.to_str().map_err(|_| AppError::Unauthenticated)?;
+            Ok(authorize(state, Some(value)).await?.0)
+        }
+    }
+}
+
+/// The caller behind an `Authorization` value (`Bearer <token>`), with the
+/// token's expiry (seconds since the epoch); anonymous without one.
+pub(crate) async fn authorize(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<(Principal, Option<u64>), AppError> {
+    let Some(value) = authorization else {
+        return Ok((Principal::Anonymous, None));
     };
     let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
+        .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token)
         .ok_or(AppError::Unauthenticated)?;
@@ -230,11 +250,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
     if claims.role == Role::Editor && member_id.is_none() {
         return Err(AppError::Unauthenticated);
     }
-    Ok(Principal::User {
-        subject: claims.sub,
-        role: claims.role,
-        member_id,
-    })
+    Ok((
+        Principal::User {
+            subject: claims.sub,
+            role: claims.role,
+            member_id,
+        },
+        Some(claims.exp),
+    ))
 }
 
 /// A GraphQL error response for a request refused before execution.
@@ -262,7 +285,7 @@ fn error_response(error: &AppError) -> Response {
 /// `AppError`); the rest come from the GraphQL engine: argument and variable
 /// values that do not fit their type are `BAD_USER_INPUT`, everything else
 /// (syntax, unknown fields, limits) is `GRAPHQL_VALIDATION_FAILED`.
-fn classify_errors(errors: &mut [async_graphql::ServerError]) {
+pub(crate) fn classify_errors(errors: &mut [async_graphql::ServerError]) {
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_some() {

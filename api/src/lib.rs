@@ -37,3 +37,4 @@ pub mod telemetry;
 pub mod territory;
 pub mod validation;
 pub mod viewer;
+pub mod ws;

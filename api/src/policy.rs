@@ -116,6 +116,9 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ),
     ("Mutation", "createResponsibility", Access::Roles(WRITERS)),
     ("Mutation", "endResponsibility", Access::Roles(WRITERS)),
+    // Live subscriptions: what they carry is filtered by visibility like the lists.
+    ("Subscription", "changes", Access::Public),
+    ("Subscription", "projectUpdated", Access::Public),
 ];
 
 /// The policy entry of a root field.

@@ -1,6 +1,6 @@
 //! The GraphQL schema: root types, limits and the SDL export.
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
 use crate::policy::PolicyExtension;
 use crate::{
@@ -39,8 +39,11 @@ pub struct MutationRoot(
     governance::mutation::GovernanceMutation,
 );
 
+/// Every live subscription (over `/graphql/ws`): the change feed's.
+pub type SubscriptionRoot = feed::subscription::FeedSubscription;
+
 /// The service's schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with its limits. Per-request data (caller, loaders,
 /// language) is attached to each request, not here.
@@ -48,7 +51,7 @@ pub fn build_schema() -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

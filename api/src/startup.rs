@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::auth::Verifier;
 use crate::config::ServeConfig;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, Result};
+use crate::feed::signal::ChangeSignal;
 use crate::http::{self, AppState};
 use crate::schema::build_schema;
 use crate::seed;
@@ -21,6 +23,7 @@ pub struct Application {
     router: axum::Router,
     db: DatabaseConnection,
     statements: StatementCounter,
+    shutdown: watch::Sender<bool>,
 }
 
 impl Application {
@@ -40,16 +43,24 @@ impl Application {
             .await
             .map_err(|e| AppError::internal(format!("cannot bind {address}: {e}")))?;
         let verifier = Verifier::from_config(&config.auth, &config.database)?;
+        let changes = Arc::new(ChangeSignal::start(
+            db.clone(),
+            &config.database.database_url,
+        ));
+        let (shutdown, shutdown_seen) = watch::channel(false);
         let router = http::router(AppState {
             db: db.clone(),
             schema: build_schema(),
             verifier: Arc::new(verifier),
+            changes,
+            shutdown: shutdown_seen,
         });
         Ok(Self {
             listener,
             router,
             db,
             statements,
+            shutdown,
         })
     }
 
@@ -72,8 +83,13 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> Result<()> {
+        let shutdown = self.shutdown;
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                // Live connections close with "going away"; requests in flight finish.
+                shutdown.send_replace(true);
+            })
             .await
             .map_err(|e| AppError::internal(format!("server error: {e}")))?;
         self.db.close_by_ref().await?;

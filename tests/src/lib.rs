@@ -5,6 +5,7 @@
 //! on a fresh PostgreSQL database created for it.
 
 pub mod scenario;
+pub mod ws;
 
 use std::path::PathBuf;
 
@@ -25,11 +26,14 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// A connection to the service's database, for arranging data.
     pub db: DatabaseConnection,
+    /// The service's database URL.
+    pub database_url: String,
     client: reqwest::Client,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
+    Nothing,
     File(PathBuf),
     Database { admin_url: String, name: String },
 }
@@ -98,9 +102,23 @@ pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
             )
         }
     };
-    let config = ServeConfig {
+    let (address, statements, db) = start(&database_url, demo).await;
+    TestApp {
+        backend,
+        address,
+        statements,
+        db,
+        database_url,
+        client: reqwest::Client::new(),
+        cleanup,
+    }
+}
+
+/// The configuration of a test service on `database_url`.
+fn test_config(database_url: &str, demo: bool) -> ServeConfig {
+    ServeConfig {
         database: DatabaseConfig {
-            database_url,
+            database_url: database_url.to_owned(),
             database_max_connections: 8,
         },
         auth: AuthConfig {
@@ -112,25 +130,38 @@ pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
         host: "127.0.0.1".parse().expect("loopback"),
         port: 0,
         demo_data: Some(demo),
-    };
-    let app = Application::build(&config)
+    }
+}
+
+/// Builds and starts a service on `database_url`: its address, statement
+/// counter and a connection to its database.
+async fn start(database_url: &str, demo: bool) -> (String, StatementCounter, DatabaseConnection) {
+    let app = Application::build(&test_config(database_url, demo))
         .await
         .expect("the service builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
     let statements = app.statements();
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        backend,
-        address,
-        statements,
-        db,
-        client: reqwest::Client::new(),
-        cleanup,
-    }
+    (address, statements, db)
 }
 
 impl TestApp {
+    /// Another instance of the service on the same database (as when scaling
+    /// out), sharing this one's client and keys; it is not cleaned up by itself.
+    pub async fn sibling(&self) -> TestApp {
+        let (address, statements, db) = start(&self.database_url, false).await;
+        TestApp {
+            backend: self.backend,
+            address,
+            statements,
+            db,
+            database_url: self.database_url.clone(),
+            client: self.client.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     /// POSTs a GraphQL query and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.graphql_with(query, variables, &[]).await
@@ -224,6 +255,7 @@ impl TestApp {
     pub async fn finish(self) {
         self.db.close().await.ok();
         match self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     std::fs::remove_file(format!("{}{suffix}", path.display())).ok();

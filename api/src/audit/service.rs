@@ -9,8 +9,9 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, audit_head};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IsolationLevel, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
+    QuerySelect, Select, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -152,6 +153,20 @@ impl Writer {
             .filter(audit_head::Column::Id.eq(1))
             .exec(&self.txn)
             .await?;
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            // Delivered to every listening instance when (and only if) the
+            // transaction commits: the wake-up of live subscriptions.
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [
+                        crate::feed::signal::CHANNEL.into(),
+                        self.seq.to_string().into(),
+                    ],
+                ))
+                .await?;
+        }
         self.txn.commit().await?;
         Ok(())
     }

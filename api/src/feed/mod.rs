@@ -3,4 +3,6 @@
 
 pub mod query;
 pub mod service;
+pub mod signal;
+pub mod subscription;
 pub mod types;

@@ -3,8 +3,7 @@
 use async_graphql::{Context, Object};
 
 use crate::audit::service::sort_key;
-use crate::error::AppError;
-use crate::feed::service::{self, ENTITY_TYPES};
+use crate::feed::service;
 use crate::feed::types::{Change, ChangeConnection};
 use crate::graphql;
 use crate::pagination::{Direction, PageArgs};
@@ -33,19 +32,7 @@ impl FeedQuery {
         entity_types: Option<Vec<String>>,
     ) -> async_graphql::Result<ChangeConnection> {
         let entity_types = entity_types.unwrap_or_default();
-        if let Some(unknown) = entity_types
-            .iter()
-            .find(|t| !ENTITY_TYPES.contains(&t.as_str()))
-        {
-            return Err(AppError::bad_input(
-                "entityTypes",
-                format!(
-                    "`entityTypes` holds {unknown:?}, which is not one of {}",
-                    ENTITY_TYPES.join(", ")
-                ),
-            )
-            .into());
-        }
+        service::check_entity_types(&entity_types)?;
         let principal = graphql::principal(ctx)?;
         let (page, total) = graphql::root(
             ctx,

@@ -10,10 +10,16 @@ use entity::{
     document_link, funding, indicator, member, member_identifier, participant, partnership,
     project, responsibility,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
+};
 
+use crate::audit::service::sort_key;
 use crate::auth::Principal;
+use crate::error::{AppError, Result};
 use crate::loader::Table;
+use crate::pagination::{Cursor, Direction, SortValue};
 use crate::sql;
 
 /// The types of records whose changes the feed carries.
@@ -96,4 +102,64 @@ pub fn redacted(principal: &Principal, event: &audit_event::Model) -> serde_json
         fields.retain(|name, _| !name.starts_with("contact"));
     }
     changes
+}
+
+/// The cursor that reads on after the change with sequence number `seq`: the
+/// same string the `changes` list gives as the change's edge cursor.
+pub fn cursor_of(seq: i64) -> String {
+    Cursor {
+        key: sort_key(Direction::Asc).name.to_owned(),
+        value: SortValue::Int(seq),
+        id: seq,
+    }
+    .encode()
+}
+
+/// The sequence number a stored `changes` cursor points at (0 when none).
+pub fn seq_of(cursor: Option<&str>, argument: &str) -> Result<i64> {
+    let Some(text) = cursor else {
+        return Ok(0);
+    };
+    let cursor = Cursor::decode(text, argument)?;
+    match cursor.value {
+        SortValue::Int(seq) if cursor.key == sort_key(Direction::Asc).name && seq >= 0 => Ok(seq),
+        _ => Err(AppError::bad_input(
+            argument,
+            format!("`{argument}` is not a cursor of the change feed"),
+        )),
+    }
+}
+
+/// Up to `limit` changes `principal` may read after sequence number `after`,
+/// of `entity_types` (all when empty), in commit order.
+pub async fn read_after(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    entity_types: &[String],
+    after: i64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>> {
+    Ok(changes(principal, entity_types)
+        .filter(audit_event::Column::Seq.gt(after))
+        .order_by_asc(audit_event::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Checks `entity_types` against [`ENTITY_TYPES`].
+pub fn check_entity_types(entity_types: &[String]) -> Result<()> {
+    match entity_types
+        .iter()
+        .find(|t| !ENTITY_TYPES.contains(&t.as_str()))
+    {
+        Some(unknown) => Err(AppError::bad_input(
+            "entityTypes",
+            format!(
+                "`entityTypes` holds {unknown:?}, which is not one of {}",
+                ENTITY_TYPES.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
 }

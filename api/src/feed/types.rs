@@ -29,6 +29,11 @@ impl Change {
     async fn sequence(&self) -> i64 {
         self.0.seq
     }
+    /// The cursor to read on from after this change: pass it as `after` to the
+    /// `changes` list or subscription (the same as this change's edge cursor).
+    async fn cursor(&self) -> String {
+        service::cursor_of(self.0.seq)
+    }
     /// When the change was committed.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at

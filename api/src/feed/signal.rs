@@ -1,0 +1,144 @@
+//! Telling live subscriptions that changes were committed.
+//!
+//! A [`ChangeSignal`] holds the highest committed sequence number of the audit
+//! trail this instance knows of; subscriptions wait for it to move, then read
+//! the new changes from the trail itself. The signal only wakes them: what
+//! they send always comes from the database, so a missed or doubled wake-up
+//! costs a query, never a change.
+//!
+//! On PostgreSQL every write transaction sends `NOTIFY alliance_changes`
+//! (delivered on commit, see `audit::service::Writer::commit`) and every
+//! instance listens, so a write through one instance reaches the subscribers
+//! of all of them. After the listening connection is (re)established, the head
+//! is read once more, so nothing committed while it was away is overlooked.
+//! The embedded SQLite file has one writer process at a time but may be shared
+//! with maintenance commands (`alliance import`), so there the head row is
+//! read every 100 ms while anyone subscribes.
+
+use std::time::Duration;
+
+use entity::audit_head;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The PostgreSQL notification channel of committed writes.
+pub const CHANNEL: &str = "alliance_changes";
+/// How often the SQLite head is read while someone subscribes.
+const POLL: Duration = Duration::from_millis(100);
+/// Wait before listening again after the database went away.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// The latest committed sequence number, for live subscriptions to wait on.
+pub struct ChangeSignal {
+    head: watch::Sender<i64>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ChangeSignal {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ChangeSignal {
+    /// Starts following the database's commits: by LISTEN on PostgreSQL
+    /// (`database_url` is used for the listening connection), by reading the
+    /// head row on SQLite.
+    pub fn start(db: DatabaseConnection, database_url: &str) -> Self {
+        let (head, _) = watch::channel(0);
+        let task = if database_url.starts_with("sqlite:") {
+            tokio::spawn(poll(db, head.clone()))
+        } else {
+            tokio::spawn(listen(db, database_url.to_owned(), head.clone()))
+        };
+        Self { head, task }
+    }
+
+    /// A receiver that sees the head move.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    /// Subscriptions waiting on this signal (one per live subscription).
+    pub fn subscribers(&self) -> usize {
+        self.head.receiver_count()
+    }
+}
+
+/// Raises the known head to `seq` (never lowers it); wakes waiters when it moved.
+fn raise(head: &watch::Sender<i64>, seq: i64) {
+    head.send_if_modified(|known| {
+        let moved = seq > *known;
+        if moved {
+            *known = seq;
+        }
+        moved
+    });
+}
+
+/// The committed head of the audit trail.
+pub async fn committed_head(db: &DatabaseConnection) -> crate::error::Result<i64> {
+    Ok(audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |head| head.seq))
+}
+
+async fn poll(db: DatabaseConnection, head: watch::Sender<i64>) {
+    let mut ticks = tokio::time::interval(POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if head.receiver_count() == 0 {
+            continue;
+        }
+        if let Ok(seq) = committed_head(&db).await {
+            raise(&head, seq);
+        }
+    }
+}
+
+async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for committed changes; retrying");
+                tokio::time::sleep(RECONNECT).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::warn!(%error, "cannot listen for committed changes; retrying");
+            tokio::time::sleep(RECONNECT).await;
+            continue;
+        }
+        // Whatever committed before the LISTEN took effect.
+        if let Ok(seq) = committed_head(&db).await {
+            raise(&head, seq);
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Ok(seq) = notification.payload().parse::<i64>() {
+                        raise(&head, seq);
+                    }
+                }
+                // The connection was lost and comes back on the next call:
+                // notifications in between are gone, so read the head again.
+                Ok(None) => {
+                    if let Ok(seq) = committed_head(&db).await {
+                        raise(&head, seq);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "listening for committed changes failed; retrying");
+                    tokio::time::sleep(RECONNECT).await;
+                    break;
+                }
+            }
+        }
+    }
+}

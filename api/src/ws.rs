@@ -1,0 +1,328 @@
+//! `/graphql/ws`: GraphQL over WebSocket with the graphql-transport-ws
+//! protocol (the one `graphql-ws` clients speak).
+//!
+//! The client authenticates in `connection_init` (`{"Authorization": "Bearer
+//! <token>"}`, or `{"token": "<token>"}`; no payload is anonymous). The
+//! protocol's close codes apply: 4400 for a message that is not one of the
+//! protocol's, 4401 for `subscribe` before the connection is acknowledged, 4403
+//! for a token that is refused (or has expired since), 4406 without the
+//! protocol, 4408 without `connection_init` within ten seconds, 4409 for a
+//! subscription id in use, 4429 for a second `connection_init`; 1001 when the
+//! service shuts down.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_graphql::futures_util::StreamExt;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::http::{AppState, MAX_BODY_BYTES, authorize, classify_errors};
+use crate::i18n::PreferredLang;
+use crate::loader::Loaders;
+
+/// The subprotocol spoken.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+/// How long a client has to send `connection_init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Live operations one connection may hold at a time.
+pub const MAX_OPERATIONS: usize = 100;
+
+/// A message from the client.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    // Their optional payloads are not used.
+    Ping {},
+    Pong {},
+    Subscribe {
+        id: String,
+        payload: Box<async_graphql::Request>,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// What an operation's task hands to the connection.
+enum Outgoing {
+    /// A `next` (or other) message for the client.
+    Message(Value),
+    /// The operation ended: send this last message (`complete` or `error`) and forget it.
+    Finished { id: String, message: Value },
+}
+
+/// Upgrades to a WebSocket speaking graphql-transport-ws.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let lang = PreferredLang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let upgrade = upgrade
+        .protocols([PROTOCOL])
+        .max_message_size(MAX_BODY_BYTES);
+    let spoken = upgrade.selected_protocol().is_some();
+    upgrade.on_upgrade(move |socket| async move {
+        if spoken {
+            Connection::new(socket, state, lang).run().await;
+        } else {
+            let mut socket = socket;
+            close(&mut socket, 4406, "Subprotocol not acceptable").await;
+        }
+    })
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// One client connection.
+struct Connection {
+    socket: WebSocket,
+    state: AppState,
+    lang: PreferredLang,
+    /// The caller once `connection_init` is accepted.
+    principal: Option<Principal>,
+    /// When the caller's token expires.
+    expires: Option<Instant>,
+    initialising: bool,
+    operations: HashMap<String, JoinHandle<()>>,
+    outgoing: (mpsc::Sender<Outgoing>, mpsc::Receiver<Outgoing>),
+}
+
+impl Connection {
+    fn new(socket: WebSocket, state: AppState, lang: PreferredLang) -> Self {
+        Self {
+            socket,
+            state,
+            lang,
+            principal: None,
+            expires: None,
+            initialising: false,
+            operations: HashMap::new(),
+            outgoing: mpsc::channel(64),
+        }
+    }
+
+    async fn run(mut self) {
+        let init_deadline = Instant::now() + INIT_TIMEOUT;
+        let mut shutdown = self.state.shutdown.clone();
+        let closing = loop {
+            let deadline = match (&self.principal, self.expires) {
+                (None, _) => Some(init_deadline),
+                (Some(_), expires) => expires,
+            };
+            tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Some(closing) = self.receive(text.as_str()).await {
+                            break Some(closing);
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        break Some((4400, "Binary messages are not part of the protocol".into()));
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                },
+                Some(outgoing) = self.outgoing.1.recv() => {
+                    let message = match outgoing {
+                        Outgoing::Message(message) => message,
+                        Outgoing::Finished { id, message } => {
+                            if self.operations.remove(&id).is_none() {
+                                continue;
+                            }
+                            message
+                        }
+                    };
+                    if self.send(&message).await.is_err() {
+                        break None;
+                    }
+                }
+                () = sleep_until(deadline) => {
+                    break Some(if self.principal.is_none() {
+                        (4408, "Connection initialisation timeout".into())
+                    } else {
+                        (4403, "Forbidden: the token has expired".into())
+                    });
+                }
+                Ok(()) = shutdown.changed() => {
+                    break Some((1001, "The service is shutting down".into()));
+                }
+            }
+        };
+        for (_, operation) in self.operations.drain() {
+            operation.abort();
+        }
+        if let Some((code, reason)) = closing {
+            close(&mut self.socket, code, &reason).await;
+        }
+    }
+
+    async fn send(&mut self, message: &Value) -> Result<(), axum::Error> {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+    }
+
+    /// Handles one text message; `Some((code, reason))` closes the connection.
+    async fn receive(&mut self, text: &str) -> Option<(u16, String)> {
+        let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
+            return Some((4400, "Invalid message received".into()));
+        };
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.initialising || self.principal.is_some() {
+                    return Some((4429, "Too many initialisation requests".into()));
+                }
+                self.initialising = true;
+                match authorize(&self.state, bearer(payload.as_ref()).as_deref()).await {
+                    Ok((principal, expires)) => {
+                        self.principal = Some(principal);
+                        self.expires = expires.map(instant_of);
+                        if self
+                            .send(&json!({ "type": "connection_ack" }))
+                            .await
+                            .is_err()
+                        {
+                            return Some((1011, "Cannot acknowledge".into()));
+                        }
+                    }
+                    Err(AppError::Unavailable(_)) => {
+                        return Some((1013, "The service is unavailable; try again".into()));
+                    }
+                    Err(AppError::Unauthenticated | AppError::Forbidden) => {
+                        return Some((4403, "Forbidden".into()));
+                    }
+                    Err(error) => {
+                        error.log();
+                        return Some((1011, "Internal error".into()));
+                    }
+                }
+            }
+            ClientMessage::Ping { .. } => {
+                if self.send(&json!({ "type": "pong" })).await.is_err() {
+                    return Some((1011, "Cannot answer".into()));
+                }
+            }
+            ClientMessage::Pong { .. } => {}
+            ClientMessage::Subscribe { id, payload } => {
+                let Some(principal) = self.principal.clone() else {
+                    return Some((4401, "Unauthorized".into()));
+                };
+                if self.operations.contains_key(&id) {
+                    return Some((4409, format!("Subscriber for {id} already exists")));
+                }
+                if self.operations.len() >= MAX_OPERATIONS {
+                    let message = json!({ "type": "error", "id": id, "payload": [{
+                        "message": format!("a connection holds at most {MAX_OPERATIONS} operations: complete one first"),
+                        "extensions": { "code": "BAD_USER_INPUT" },
+                    }]});
+                    if self.send(&message).await.is_err() {
+                        return Some((1011, "Cannot answer".into()));
+                    }
+                    return None;
+                }
+                let operation = self.start(id.clone(), *payload, principal);
+                self.operations.insert(id, operation);
+            }
+            ClientMessage::Complete { id } => {
+                if let Some(operation) = self.operations.remove(&id) {
+                    operation.abort();
+                }
+            }
+        }
+        None
+    }
+
+    /// Runs one operation, forwarding its results to the connection.
+    fn start(
+        &self,
+        id: String,
+        request: async_graphql::Request,
+        principal: Principal,
+    ) -> JoinHandle<()> {
+        let request = request
+            .data(Loaders::new(self.state.db.clone(), principal.clone()))
+            .data(principal)
+            .data(self.lang)
+            .data(Arc::clone(&self.state.changes));
+        let mut results = self.state.schema.execute_stream(request);
+        let outgoing = self.outgoing.0.clone();
+        tokio::spawn(async move {
+            let mut first = true;
+            while let Some(mut response) = results.next().await {
+                classify_errors(&mut response.errors);
+                // Refused before anything ran (validation, arguments, access):
+                // the protocol's `error` message, which ends the operation.
+                if first && response.data == async_graphql::Value::Null && response.is_err() {
+                    let message = json!({ "type": "error", "id": id, "payload": response.errors });
+                    let _ = outgoing.send(Outgoing::Finished { id, message }).await;
+                    return;
+                }
+                first = false;
+                let message = json!({ "type": "next", "id": id, "payload": response });
+                if outgoing.send(Outgoing::Message(message)).await.is_err() {
+                    return;
+                }
+            }
+            let message = json!({ "type": "complete", "id": id });
+            let _ = outgoing.send(Outgoing::Finished { id, message }).await;
+        })
+    }
+}
+
+/// The `Authorization` value in a `connection_init` payload: its
+/// `Authorization` (or `authorization`) entry, or `Bearer <token>`.
+fn bearer(payload: Option<&Value>) -> Option<String> {
+    let payload = payload?;
+    for key in ["Authorization", "authorization"] {
+        if let Some(value) = payload.get(key).and_then(Value::as_str) {
+            return Some(value.to_owned());
+        }
+    }
+    payload
+        .get("token")
+        .and_then(Value::as_str)
+        .map(|token| format!("Bearer {token}"))
+}
+
+/// The moment of a token's expiry (`exp`, seconds since the epoch).
+fn instant_of(exp: u64) -> Instant {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Instant::now() + Duration::from_secs(exp.saturating_sub(now))
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
