@@ -41,6 +41,53 @@ pub enum Command {
     /// Audit trail maintenance.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import records from other registries.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `alliance import` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import DREAM project records (the format of DREAM's public API, as a JSON
+    /// array, `{"data": [...]}` or JSON Lines), idempotently by DREAM id: new
+    /// ones become draft projects, known ones are updated. Prints what became of
+    /// every record; exit status 1 when any was rejected.
+    Dream(DreamArgs),
+}
+
+/// Arguments of `alliance import dream`.
+#[derive(Args, Debug)]
+pub struct DreamArgs {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The file of DREAM project records.
+    pub file: std::path::PathBuf,
+    /// Slug of the member that leads a new project when none of the record's
+    /// parties is a member (parties are matched by their UA-EDR code).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// OECD DAC 5-digit purpose code of new projects (DREAM does not classify by DAC).
+    #[arg(long, default_value = "43030")]
+    pub sector_code: String,
+    /// Theme of new projects, e.g. `HOUSING`, `WATER`.
+    #[arg(long, default_value = "MUNICIPAL_SERVICES", value_parser = parse_theme)]
+    pub theme: crate::codes::Theme,
+}
+
+fn parse_theme(text: &str) -> std::result::Result<crate::codes::Theme, String> {
+    use crate::codes::{Code, Theme};
+    Theme::from_code(text).ok_or_else(|| {
+        format!(
+            "not a theme; one of {}",
+            Theme::all()
+                .iter()
+                .map(|t| t.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }
 
 /// `alliance audit` subcommands.
@@ -117,6 +164,7 @@ impl Cli {
                 println!("{}", mint_token(args).await?);
                 Ok(true)
             }
+            Command::Import(ImportCommand::Dream(args)) => import_dream(args).await,
             Command::Audit(AuditCommand::Verify(config)) => {
                 let (conn, _) = db::connect(&config).await?;
                 let report = audit::service::verify(&conn).await?;
@@ -180,4 +228,54 @@ fn default_command() -> Command {
         config: ServeConfig,
     }
     Command::Serve(ServeOnly::parse_from(["alliance"]).config)
+}
+
+/// Runs `alliance import dream`: a progress bar on the terminal, one report
+/// line per record on standard output, a summary at the end.
+async fn import_dream(args: DreamArgs) -> Result<bool> {
+    use crate::dream::import::{self, Fate, ImportOptions};
+    let text = std::fs::read_to_string(&args.file).map_err(|e| {
+        AppError::bad_input("file", format!("cannot read {}: {e}", args.file.display()))
+    })?;
+    let (conn, _) = db::connect(&args.database).await?;
+    db::migrate(&conn).await?;
+    let owner = match &args.owner {
+        Some(slug) => Some(
+            member::service::active_id_by_slug(&conn, slug)
+                .await?
+                .ok_or_else(|| {
+                    AppError::bad_input("owner", format!("--owner {slug:?} is no active member"))
+                })?,
+        ),
+        None => None,
+    };
+    let options = ImportOptions {
+        owner,
+        sector_code: args.sector_code,
+        theme: args.theme,
+    };
+    let records = import::records(&text);
+    let bar = indicatif::ProgressBar::new(records.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} records ({per_sec}, {eta} left) {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let reports = import::import(&conn, records, &options, |report| {
+        bar.suspend(|| println!("{report}"));
+        bar.inc(1);
+    })
+    .await?;
+    bar.finish_and_clear();
+    let count = |f: fn(&Fate) -> bool| reports.iter().filter(|r| f(&r.fate)).count();
+    let rejected = count(|f| matches!(f, Fate::Rejected(_)));
+    println!(
+        "{} records: {} created, {} updated, {} unchanged, {rejected} rejected",
+        reports.len(),
+        count(|f| matches!(f, Fate::Created(_))),
+        count(|f| matches!(f, Fate::Updated(_))),
+        count(|f| matches!(f, Fate::Unchanged(_))),
+    );
+    Ok(rejected == 0)
 }

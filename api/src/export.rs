@@ -321,10 +321,14 @@ impl Writer {
         filter: Filter,
         export: Export,
     ) -> Self {
-        let (filter, assistance) = match filter {
+        let (mut filter, assistance) = match filter {
             Filter::Projects(f) => (f, AssistanceFilter::default()),
             Filter::Assistance(a) => (ProjectFilter::default(), a),
         };
+        if export == Export::IatiXml {
+            // IATI publishes published projects only, whoever asks.
+            filter.visibilities = vec!["PUBLISHED".into()];
+        }
         Self {
             db,
             principal,
@@ -335,6 +339,23 @@ impl Writer {
             started: false,
             done: false,
         }
+    }
+
+    /// Whether an IATI activity file would hold no activity, which the IATI
+    /// schema does not allow (it requires at least one): no published project
+    /// matches. Always false for the other downloads, which may be empty.
+    pub async fn lacks_required_rows(&self) -> Result<bool> {
+        if self.export != Export::IatiXml {
+            return Ok(false);
+        }
+        Ok(list(&self.principal, &self.filter)
+            .select_only()
+            .column(project::Column::Id)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await?
+            .is_none())
     }
 
     /// The next piece of the file; `None` at its end.
@@ -371,8 +392,6 @@ impl Writer {
                         "<iati-activities version=\"2.03\" generated-datetime=\"{}\">\n",
                         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     ));
-                    // IATI publishes published projects only, whoever asks.
-                    self.filter.visibilities = vec!["PUBLISHED".into()];
                 }
                 _ => {}
             }

@@ -136,6 +136,17 @@ async fn export(
         Err(error) => return error_response(&error),
     };
     let writer = crate::export::Writer::new(state.db.clone(), principal, filter, export);
+    match writer.lacks_required_rows().await {
+        Ok(false) => {}
+        Ok(true) => {
+            let body = Json(json!({ "errors": [{
+                "message": "no published project matches: an IATI activity file holds at least one activity",
+                "extensions": { "code": "NOT_FOUND" },
+            }]}));
+            return (StatusCode::NOT_FOUND, body).into_response();
+        }
+        Err(error) => return error_response(&error),
+    }
     let stream = async_graphql::futures_util::stream::unfold(writer, |mut writer| async move {
         writer.next().await.map(|piece| (piece, writer))
     });

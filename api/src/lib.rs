@@ -12,6 +12,7 @@ pub mod codelists;
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod dream;
 pub mod error;
 pub mod export;
 pub mod feed;

@@ -93,3 +93,35 @@ async fn iati_activities_validate_against_the_official_schema() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_iati_download_that_would_hold_no_activity_is_refused_with_a_reason() {
+    for app in spawn_apps(true).await {
+        // A filter no published project matches (drafts only), and one that matches.
+        let drafts = urlencode(r#"{"titleContains":"no project is called this"}"#);
+        let (status, body) = app
+            .get(&format!("/exports/iati-activities.xml?filter={drafts}"))
+            .await;
+        assert_eq!(status, 404, "[{}] {body}", app.backend);
+        assert!(body.contains("at least one activity"), "{body}");
+        let (status, _) = app.get("/exports/iati-activities.xml").await;
+        assert_eq!(status, 200);
+        // The other downloads may be empty: a header row only.
+        let (status, csv) = app
+            .get(&format!("/exports/projects.csv?filter={drafts}"))
+            .await;
+        assert_eq!((status, csv.lines().count()), (200, 1), "{csv}");
+        app.finish().await;
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -68,9 +68,10 @@ impl Writer {
     pub async fn begin(db: &DatabaseConnection, actor: Actor) -> Result<Self> {
         // Read committed: writers wait for the head lock instead of failing
         // with serialisation errors, whatever the server's default.
-        let txn = db
-            .begin_with_config(Some(IsolationLevel::ReadCommitted), None)
-            .await?;
+        // (SQLite has one writer at a time and no isolation levels to choose.)
+        let isolation = (db.get_database_backend() == DbBackend::Postgres)
+            .then_some(IsolationLevel::ReadCommitted);
+        let txn = db.begin_with_config(isolation, None).await?;
         // A no-op update first: it takes the write lock (SQLite's RESERVED lock,
         // PostgreSQL's row lock) before anything is read, so concurrent writers
         // wait here instead of failing later.

@@ -246,7 +246,18 @@ pub async fn create(
     fields: ProjectFields,
     idempotency: Option<Idempotency>,
 ) -> Result<Outcome<project::Model>> {
-    const OPERATION: &str = "createProject";
+    create_as(db, principal, fields, idempotency, "createProject").await
+}
+
+/// Creates a draft project, recording the change as `operation` (for example
+/// `importDreamProject`).
+pub async fn create_as(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    fields: ProjectFields,
+    idempotency: Option<Idempotency>,
+    operation: &str,
+) -> Result<Outcome<project::Model>> {
     let actor = may_write_for(principal, fields.owner_id)?;
     let mut writer = Writer::begin(db, actor).await?;
     if let Some(idempotency) = &idempotency
@@ -295,7 +306,7 @@ pub async fn create(
         idempotency.remember(&writer, created.id).await?;
     }
     writer
-        .record(OPERATION, "Project", created.id, &audit::snapshot(&created))
+        .record(operation, "Project", created.id, &audit::snapshot(&created))
         .await?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
