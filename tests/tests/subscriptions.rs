@@ -276,6 +276,27 @@ async fn project_updated_follows_the_project_and_its_parts() {
             "[{}] {payload}",
             app.backend
         );
+        // Removing the part is a change of the project too.
+        let funding = body["data"]["recordFunding"]["funding"]["id"].clone();
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                "mutation($input: RemoveInput!) { removeFunding(input: $input) { userErrors { code message } } }",
+                json!({ "input": { "id": funding } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["removeFunding"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let payload = client.next_of("p").await;
+        assert_eq!(
+            payload["data"]["projectUpdated"]["funding"]["totalCount"],
+            json!(funding_before),
+            "[{}] {payload}",
+            app.backend
+        );
         app.finish().await;
     }
 }

@@ -121,6 +121,15 @@ pub async fn import(
     };
     let mut reports = Vec::with_capacity(records.len());
     for (index, record) in records.into_iter().enumerate() {
+        let known_id = record
+            .as_ref()
+            .ok()
+            .and_then(|v| {
+                v.get("id")
+                    .or_else(|| v.get("internal").and_then(|i| i.get("id")))
+            })
+            .and_then(Value::as_str)
+            .map(str::to_lowercase);
         let report = match import_one(db, &principal, record, options).await {
             Ok((dream_id, fate, notes)) => RecordReport {
                 position: index + 1,
@@ -133,7 +142,7 @@ pub async fn import(
                 error.log();
                 RecordReport {
                     position: index + 1,
-                    dream_id: None,
+                    dream_id: known_id.clone(),
                     fate: Fate::Rejected("the database refused the write (see the log)".into()),
                     notes: Vec::new(),
                 }
@@ -192,9 +201,9 @@ async fn import_one(
         .order_by_asc(project::Column::Id)
         .one(db)
         .await?;
-    let notes = mapped.notes.clone();
+    let mut notes = mapped.notes.clone();
     let fate = match existing {
-        Some(existing) => update(db, principal, existing, mapped, territory_id).await?,
+        Some(existing) => update(db, principal, existing, mapped, territory_id, &mut notes).await?,
         None => {
             let Some(owner_id) = owner_of(db, &mapped.owner_candidates, options.owner).await?
             else {
@@ -259,8 +268,20 @@ async fn update(
     existing: project::Model,
     mapped: Mapped,
     territory_id: i64,
+    notes: &mut Vec<String>,
 ) -> Result<Fate> {
     let before = ProjectFields::of(&existing);
+    let mut mapped = mapped;
+    let status = mapped.status.code();
+    if !write::status_change_allowed(&existing.status, status) {
+        // Recorded further along (or cancelled) here: the rest still applies.
+        notes.push(format!(
+            "status {status} is not applied: the project is {} here",
+            existing.status
+        ));
+        mapped.status =
+            crate::codes::ProjectStatus::from_code(&existing.status).unwrap_or(mapped.status);
+    }
     let apply = move |fields: &mut ProjectFields| {
         fields.title_en = mapped.title_en;
         fields.title_uk = mapped.title_uk;

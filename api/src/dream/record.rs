@@ -130,6 +130,25 @@ pub struct BudgetLine {
     pub amount: Amount,
     /// When it is spent.
     pub period: Option<Period>,
+    /// What kind of cost it is and in which version of the budget.
+    pub classifications: Option<Classifications>,
+}
+
+/// The classification of a cost item.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Classifications {
+    /// `original`, `revised` or `agreed`.
+    pub budget_type: Option<String>,
+}
+
+impl BudgetLine {
+    fn budget_type(&self) -> &str {
+        self.classifications
+            .as_ref()
+            .and_then(|c| c.budget_type.as_deref())
+            .unwrap_or("original")
+    }
 }
 
 /// An amount of money.
@@ -200,10 +219,11 @@ impl DreamProject {
 
     /// The record in this service's terms, or why it cannot be read.
     pub fn map(&self) -> Result<Mapped, String> {
+        // DREAM ids are UUIDs: compared in lower case, however a file spells them.
         let dream_id = self
             .dream_id()
             .ok_or("the record has no DREAM id (`id` or `internal.id`)")?
-            .to_owned();
+            .to_lowercase();
         let mut notes = Vec::new();
         let project_type = match self.kind.as_str() {
             "rehabilitation" => ProjectType::Rehabilitation,
@@ -243,20 +263,34 @@ impl DreamProject {
             }
         }
         let proposed = self.approaches.first();
-        let katotth = self
-            .approaches
-            .iter()
+        // The proposed solution's places (alternatives are not where the project is).
+        let katotth = proposed
+            .into_iter()
             .flat_map(|a| &a.items)
             .flat_map(|i| &i.locations)
             .filter_map(|l| l.gazetteer.as_ref())
             .filter(|g| g.scheme == "UA-CATOTTG")
             .flat_map(|g| g.identifiers.iter().map(|c| c.trim().to_owned()))
             .collect();
-        let lines = proposed
+        let all_lines = proposed
             .and_then(|a| a.budget.as_ref())
             .map(|b| b.budget_breakdown.as_slice())
             .unwrap_or_default();
-        let budget = budget(lines, &mut notes)?;
+        // One version of the budget: agreed, else revised, else original.
+        let version = ["agreed", "revised", "original"]
+            .into_iter()
+            .find(|v| all_lines.iter().any(|l| l.budget_type() == *v));
+        let lines: Vec<&BudgetLine> = all_lines
+            .iter()
+            .filter(|l| Some(l.budget_type()) == version)
+            .collect();
+        if lines.len() < all_lines.len() {
+            notes.push(format!(
+                "the {} budget is used",
+                version.unwrap_or("original")
+            ));
+        }
+        let budget = budget(&lines, &mut notes)?;
         let days = |pick: fn(&Period) -> Option<&String>| {
             lines
                 .iter()
@@ -342,7 +376,7 @@ fn texts(
 
 /// The sum of the cost items, when they share one currency.
 fn budget(
-    lines: &[BudgetLine],
+    lines: &[&BudgetLine],
     notes: &mut Vec<String>,
 ) -> Result<Option<(String, String)>, String> {
     let Some(first) = lines.first() else {

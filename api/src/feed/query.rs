@@ -27,7 +27,7 @@ impl FeedQuery {
             desc = "The cursor stored from the last page read; from the first change when left out."
         )]
         after: Option<String>,
-        #[graphql(desc = "How many changes (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "How many changes (1 to 100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Only changes of these record types, e.g. `[\"Project\", \"Funding\"]`.")]
         entity_types: Option<Vec<String>>,
     ) -> async_graphql::Result<ChangeConnection> {

@@ -26,6 +26,9 @@ use tokio::task::JoinHandle;
 pub const CHANNEL: &str = "alliance_changes";
 /// How often the SQLite head is read while someone subscribes.
 const POLL: Duration = Duration::from_millis(100);
+/// How often the head is read again while listening, in case a notification
+/// was lost with a connection that died silently.
+const RECHECK: Duration = Duration::from_secs(30);
 /// Wait before listening again after the database went away.
 const RECONNECT: Duration = Duration::from_secs(1);
 
@@ -119,8 +122,21 @@ async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
         if let Ok(seq) = committed_head(&db).await {
             raise(&head, seq);
         }
+        // A connection that died without a word would stall every
+        // subscriber: the head is read again now and then regardless.
+        let mut recheck = tokio::time::interval(RECHECK);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match listener.try_recv().await {
+            let received = tokio::select! {
+                received = listener.try_recv() => received,
+                _ = recheck.tick() => {
+                    if let Ok(seq) = committed_head(&db).await {
+                        raise(&head, seq);
+                    }
+                    continue;
+                }
+            };
+            match received {
                 Ok(Some(notification)) => {
                     if let Ok(seq) = notification.payload().parse::<i64>() {
                         raise(&head, seq);

@@ -21,6 +21,7 @@ use crate::feed::types::Change;
 use crate::graphql;
 use crate::ids;
 use crate::loader::Table;
+use crate::policy;
 use crate::project::types::Project;
 
 /// Changes read from the trail at a time.
@@ -54,10 +55,11 @@ impl FeedSubscription {
         #[graphql(desc = "Only changes of these record types, e.g. `[\"Project\", \"Funding\"]`.")]
         entity_types: Option<Vec<String>>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Change>> + use<>> {
+        let loaders = graphql::loaders(ctx)?;
+        policy::decide("Subscription", "changes", loaders.principal())?;
         let entity_types = entity_types.unwrap_or_default();
         service::check_entity_types(&entity_types)?;
         let after = service::seq_of(after.as_deref(), "after")?;
-        let loaders = graphql::loaders(ctx)?;
         let follow = Follow {
             db: loaders.db().clone(),
             principal: loaders.principal().clone(),
@@ -79,8 +81,9 @@ impl FeedSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The project's ID.")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Project>> + use<>> {
-        let project_id = ids::decode(&id, "Project", "id")?;
         let loaders = graphql::loaders(ctx)?;
+        policy::decide("Subscription", "projectUpdated", loaders.principal())?;
+        let project_id = ids::decode(&id, "Project", "id")?;
         let db = loaders.db().clone();
         let principal = loaders.principal().clone();
         // Subscribe before reading the head: a commit in between still wakes us.
@@ -132,7 +135,7 @@ impl Follow {
                 return None;
             }
             // Mark the head seen before reading: a commit after this wakes us.
-            self.head.borrow_and_update();
+            let seen = *self.head.borrow_and_update();
             match service::read_after(
                 &self.db,
                 &self.principal,
@@ -144,6 +147,9 @@ impl Follow {
             {
                 Ok(events) if !events.is_empty() => self.buffer.extend(events),
                 Ok(_) => {
+                    // Nothing readable up to the head seen: changes up to it
+                    // (committed, in order) need not be read again.
+                    self.after = self.after.max(seen);
                     if self.head.changed().await.is_err() {
                         return None;
                     }
@@ -237,13 +243,24 @@ impl ProjectWatch {
             }
             let recorded: serde_json::Value =
                 serde_json::from_str(&event.changes).unwrap_or_default();
-            match recorded
+            // A creation records the part, a removal `{"removed": part}`, an
+            // update `{"field": [old, new]}` (with `project_id` only if it moved).
+            let project_ids: Vec<i64> = match recorded
+                .get("removed")
+                .unwrap_or(&recorded)
                 .get("project_id")
-                .and_then(serde_json::Value::as_i64)
             {
-                Some(project_id) if project_id == self.project_id => return Ok(true),
-                Some(_) => {}
-                None => updated_parts.push((event.entity_type.as_str(), event.entity_id)),
+                Some(serde_json::Value::Array(moved)) => {
+                    moved.iter().filter_map(serde_json::Value::as_i64).collect()
+                }
+                Some(value) => value.as_i64().into_iter().collect(),
+                None => Vec::new(),
+            };
+            if project_ids.contains(&self.project_id) {
+                return Ok(true);
+            }
+            if project_ids.is_empty() {
+                updated_parts.push((event.entity_type.as_str(), event.entity_id));
             }
         }
         for part in ["Participant", "Funding", "Indicator", "DocumentLink"] {
