@@ -104,6 +104,74 @@ pub struct ServeConfig {
     /// for SQLite and off for PostgreSQL.
     #[arg(long, env = "DEMO_DATA")]
     pub demo_data: Option<bool>,
+    /// Limits on what a request may ask.
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Limits on requests, with their documented defaults (docs/SECURITY.md).
+#[derive(Clone, Debug, Args)]
+pub struct Limits {
+    /// Largest request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting of a query.
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Highest cost of a query: every object it may return, a list counting as
+    /// many as its `first`/`last` (20 when not given) times its children.
+    #[arg(long, env = "MAX_COST", default_value_t = 200_000)]
+    pub max_cost: u64,
+    /// Most aliased fields in one request.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most directives on one field.
+    #[arg(long, env = "MAX_DIRECTIVES_PER_FIELD", default_value_t = 4)]
+    pub max_directives_per_field: usize,
+    /// Deepest nesting of values (lists, input objects) in arguments and variables.
+    #[arg(long, env = "MAX_VALUE_DEPTH", default_value_t = 10)]
+    pub max_value_depth: usize,
+    /// Most operations in one batched request (a JSON array); 0 turns batching off.
+    #[arg(long, env = "MAX_BATCH", default_value_t = 0)]
+    pub max_batch: usize,
+    /// The longest a request may take, in seconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Serve introspection, field suggestions and GraphiQL (turn off for public deployments).
+    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Origins allowed to call the API from browsers (comma-separated); none by default.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Query cost an anonymous client address may spend per minute.
+    #[arg(long, env = "RATE_LIMIT_ANONYMOUS", default_value_t = 200_000)]
+    pub rate_limit_anonymous: u64,
+    /// Query cost a token may spend per minute.
+    #[arg(long, env = "RATE_LIMIT_TOKEN", default_value_t = 2_000_000)]
+    pub rate_limit_token: u64,
+    /// How long requests in flight may take to finish on shutdown, in seconds.
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 20)]
+    pub shutdown_drain_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            max_depth: 16,
+            max_cost: 200_000,
+            max_aliases: 30,
+            max_directives_per_field: 4,
+            max_value_depth: 10,
+            max_batch: 0,
+            request_timeout_secs: 30,
+            introspection: true,
+            cors_origins: Vec::new(),
+            rate_limit_anonymous: 200_000,
+            rate_limit_token: 2_000_000,
+            shutdown_drain_secs: 20,
+        }
+    }
 }
 
 impl ServeConfig {

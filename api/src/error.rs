@@ -40,6 +40,16 @@ pub enum AppError {
     /// Any other failure of the service itself. Code `INTERNAL`; the detail goes to the log.
     #[error("internal error")]
     Internal(String),
+    /// The request asks for more than a limit allows (depth, cost, aliases,
+    /// size, …). Code `LIMIT_EXCEEDED`; the message names the limit.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The caller spent its query cost budget. Code `RATE_LIMITED`.
+    #[error("rate limit exceeded: retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the budget allows the request again.
+        retry_after_secs: u64,
+    },
 }
 
 impl AppError {
@@ -64,6 +74,8 @@ impl AppError {
             Self::Forbidden => "FORBIDDEN",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
         }
     }
 
@@ -121,6 +133,10 @@ impl From<Arc<AppError>> for AppError {
                 Self::Unavailable(e) => Self::Unavailable(DbErr::Custom(e.to_string())),
                 Self::Database(e) => Self::Database(DbErr::Custom(e.to_string())),
                 Self::Internal(detail) => Self::Internal(detail.clone()),
+                Self::LimitExceeded(message) => Self::LimitExceeded(message.clone()),
+                Self::RateLimited { retry_after_secs } => Self::RateLimited {
+                    retry_after_secs: *retry_after_secs,
+                },
             },
         }
     }

@@ -3,37 +3,33 @@
 
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tokio::sync::watch;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Principal, Role, Verifier};
-use crate::db;
+use crate::config::Limits;
+use crate::db::{self, StatementCounter};
 use crate::error::AppError;
 use crate::feed::signal::ChangeSignal;
-use crate::i18n::PreferredLang;
-use crate::loader::Loaders;
 use crate::member;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
 use crate::schema::AppSchema;
-
-/// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// The longest a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -50,12 +46,39 @@ pub struct AppState {
     pub changes: Arc<ChangeSignal>,
     /// Turns true when the service shuts down: live connections close.
     pub shutdown: watch::Receiver<bool>,
+    /// Limits on requests.
+    pub limits: Arc<Limits>,
+    /// Query cost budgets of the callers.
+    pub limiter: Arc<RateLimiter>,
+    /// Counters behind `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Statements run since start.
+    pub statements: StatementCounter,
 }
 
 /// The router with its middleware.
 pub fn router(state: AppState) -> Router {
+    let limits = Arc::clone(&state.limits);
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            limits
+                .cors_origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok()),
+        ))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .max_age(Duration::from_secs(600));
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(crate::graphql_http::get).post(crate::graphql_http::post),
+        )
+        .route("/metrics", get(metrics))
         .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/exports/{file}", get(export))
         .route("/healthz", get(healthz))
@@ -75,37 +98,14 @@ pub fn router(state: AppState) -> Router {
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panicked))
+                .layer(cors)
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    REQUEST_TIMEOUT,
+                    Duration::from_secs(limits.request_timeout_secs),
                 ))
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+                .layer(RequestBodyLimitLayer::new(limits.max_body_bytes)),
         )
-}
-
-/// Executes a GraphQL request as the caller it comes from.
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    let principal = match authenticate(&state, &headers).await {
-        Ok(principal) => principal,
-        Err(error) => return error_response(&error),
-    };
-    let lang = PreferredLang::from_accept_language(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let request = request
-        .into_inner()
-        .data(Loaders::new(state.db.clone(), principal.clone()))
-        .data(principal)
-        .data(lang);
-    let mut response = state.schema.execute(request).await;
-    classify_errors(&mut response.errors);
-    GraphQLResponse::from(response).into_response()
 }
 
 /// Query parameters of a download.
@@ -223,7 +223,10 @@ fn filter_input<T: async_graphql::InputType>(
 /// The caller of a request: anonymous without an `Authorization` header, else
 /// the verified bearer token's subject. A header that is present but not a
 /// valid token is refused, never treated as anonymous.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, AppError> {
     match headers.get(header::AUTHORIZATION) {
         None => Ok(Principal::Anonymous),
         Some(value) => {
@@ -272,12 +275,13 @@ pub(crate) async fn authorize(
 }
 
 /// A GraphQL error response for a request refused before execution.
-fn error_response(error: &AppError) -> Response {
+pub(crate) fn error_response(error: &AppError) -> Response {
     let status = match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::BadUserInput { .. } | AppError::LimitExceeded(_) => StatusCode::BAD_REQUEST,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let body = Json(json!({
@@ -318,13 +322,26 @@ pub(crate) fn classify_errors(errors: &mut [async_graphql::ServerError]) {
     }
 }
 
-/// The GraphiQL explorer.
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Alliance reconstruction API")
-            .finish(),
+/// A handler panicked: the client gets a plain 500, the detail goes to the log.
+fn panicked(detail: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = detail
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| detail.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(%detail, "handler panicked");
+    error_response(&AppError::internal("handler panicked"))
+}
+
+/// The Prometheus metrics of this instance.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(
+            &state.db,
+            state.changes.subscribers(),
+            state.statements.get(),
+        ),
     )
 }
 

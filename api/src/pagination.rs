@@ -147,10 +147,10 @@ impl PageArgs {
     /// Validates the arguments for a list ordered by `key`.
     pub fn validate(&self, key: &str) -> Result<Page> {
         let size = |name: &str, n: i32| {
-            if !(0..=MAX_PAGE_SIZE).contains(&n) {
+            if !(1..=MAX_PAGE_SIZE).contains(&n) {
                 Err(AppError::bad_input(
                     name,
-                    format!("`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {n}"),
+                    format!("`{name}` must be between 1 and {MAX_PAGE_SIZE}, got {n}"),
                 ))
             } else {
                 Ok(n as u64)

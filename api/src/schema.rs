@@ -2,15 +2,11 @@
 
 use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
+use crate::config::Limits;
 use crate::policy::PolicyExtension;
 use crate::{
     assistance, audit, feed, governance, member, node, partnership, project, territory, viewer,
 };
-
-/// The deepest query the service runs.
-pub const MAX_DEPTH: usize = 16;
-/// The highest complexity (roughly, fields resolved) of a query the service runs.
-pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Every read root field.
 #[derive(MergedObject, Default)]
@@ -45,19 +41,30 @@ pub type SubscriptionRoot = feed::subscription::FeedSubscription;
 /// The service's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Builds the schema with its limits. Per-request data (caller, loaders,
-/// language) is attached to each request, not here.
+/// Builds the schema with the default limits (for the SDL).
 pub fn build_schema() -> AppSchema {
-    Schema::build(
+    build_schema_with(&Limits::default())
+}
+
+/// Builds the schema with `limits`. The cost, aliases and value nesting are
+/// checked before execution (`guard`); here the engine's own depth, directive
+/// and parser recursion limits, and introspection. Per-request data (caller,
+/// loaders, language) is attached to each request, not here.
+pub fn build_schema_with(limits: &Limits) -> AppSchema {
+    let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    .limit_depth(limits.max_depth)
+    .limit_directives(limits.max_directives_per_field)
+    .limit_recursive_depth(limits.max_depth + limits.max_value_depth + 4)
     .extension(PolicyExtension)
-    .enable_federation()
-    .finish()
+    .enable_federation();
+    if !limits.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, fields and enum values sorted: the text of `schema.graphql`.

@@ -14,7 +14,9 @@ use crate::db::{self, StatementCounter};
 use crate::error::{AppError, Result};
 use crate::feed::signal::ChangeSignal;
 use crate::http::{self, AppState};
-use crate::schema::build_schema;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::schema::build_schema_with;
 use crate::seed;
 
 /// A bound, ready-to-run service.
@@ -24,6 +26,8 @@ pub struct Application {
     db: DatabaseConnection,
     statements: StatementCounter,
     shutdown: watch::Sender<bool>,
+    stop: Arc<tokio::sync::Notify>,
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -50,10 +54,14 @@ impl Application {
         let (shutdown, shutdown_seen) = watch::channel(false);
         let router = http::router(AppState {
             db: db.clone(),
-            schema: build_schema(),
+            schema: build_schema_with(&config.limits),
             verifier: Arc::new(verifier),
             changes,
             shutdown: shutdown_seen,
+            limits: Arc::new(config.limits.clone()),
+            limiter: Arc::new(RateLimiter::default()),
+            metrics: Arc::new(Metrics::default()),
+            statements: statements.clone(),
         });
         Ok(Self {
             listener,
@@ -61,6 +69,8 @@ impl Application {
             db,
             statements,
             shutdown,
+            stop: Arc::new(tokio::sync::Notify::new()),
+            drain: std::time::Duration::from_secs(config.limits.shutdown_drain_secs),
         })
     }
 
@@ -83,17 +93,67 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> Result<()> {
+        let stop = self.stopper();
+        self.run_until(async move {
+            tokio::select! {
+                () = shutdown_signal() => {},
+                () = stop.stopped() => {},
+            }
+        })
+        .await
+    }
+
+    /// A handle that stops the service as SIGTERM does (for tests and embedding).
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.stop.clone())
+    }
+
+    /// Serves until `signal` completes: then new connections are refused, live
+    /// subscriptions are closed with "going away", requests in flight finish
+    /// within the drain timeout, and the pool closes.
+    async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let shutdown = self.shutdown;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                // Live connections close with "going away"; requests in flight finish.
-                shutdown.send_replace(true);
-            })
-            .await
-            .map_err(|e| AppError::internal(format!("server error: {e}")))?;
+        let mut draining = shutdown.subscribe();
+        let drain = self.drain;
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            shutdown.send_replace(true);
+        });
+        let deadline = async move {
+            let _ = draining.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(drain).await;
+        };
+        tokio::select! {
+            served = server => {
+                served.map_err(|e| AppError::internal(format!("server error: {e}")))?;
+            }
+            () = deadline => {
+                tracing::warn!(seconds = drain.as_secs(), "drain timeout: stopping with requests still in flight");
+            }
+        }
         self.db.close_by_ref().await?;
         Ok(())
+    }
+}
+
+/// Stops a running [`Application`] gracefully.
+#[derive(Clone)]
+pub struct Stopper(Arc<tokio::sync::Notify>);
+
+impl Stopper {
+    /// Starts the graceful shutdown.
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+
+    async fn stopped(&self) {
+        self.0.notified().await;
     }
 }
 
@@ -118,5 +178,4 @@ async fn shutdown_signal() {
         () = interrupt => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

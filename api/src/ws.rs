@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::http::{AppState, MAX_BODY_BYTES, authorize, classify_errors};
+use crate::http::{AppState, authorize, classify_errors};
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
 
@@ -60,10 +60,34 @@ enum ClientMessage {
 
 /// What an operation's task hands to the connection.
 enum Outgoing {
-    /// A `next` (or other) message for the client.
-    Message(Value),
-    /// The operation ended: send this last message (`complete` or `error`) and forget it.
-    Finished { id: String, message: Value },
+    /// A `next` message of run `run` of operation `id`.
+    Message {
+        id: String,
+        run: u64,
+        message: Value,
+    },
+    /// Run `run` of operation `id` ended: send this last message (`complete`
+    /// or `error`) and forget it.
+    Finished {
+        id: String,
+        run: u64,
+        message: Value,
+    },
+}
+
+/// A running operation: which run of its id it is (ids may be reused once an
+/// operation completed) and its task, stopped when dropped.
+struct Running {
+    run: u64,
+    _task: AbortOnDrop,
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Upgrades to a WebSocket speaking graphql-transport-ws.
@@ -79,7 +103,7 @@ pub async fn upgrade(
     );
     let upgrade = upgrade
         .protocols([PROTOCOL])
-        .max_message_size(MAX_BODY_BYTES);
+        .max_message_size(state.limits.max_body_bytes);
     let spoken = upgrade.selected_protocol().is_some();
     upgrade.on_upgrade(move |socket| async move {
         if spoken {
@@ -110,7 +134,8 @@ struct Connection {
     /// When the caller's token expires.
     expires: Option<Instant>,
     initialising: bool,
-    operations: HashMap<String, JoinHandle<()>>,
+    operations: HashMap<String, Running>,
+    runs: u64,
     outgoing: (mpsc::Sender<Outgoing>, mpsc::Receiver<Outgoing>),
 }
 
@@ -124,13 +149,14 @@ impl Connection {
             expires: None,
             initialising: false,
             operations: HashMap::new(),
+            runs: 0,
             outgoing: mpsc::channel(64),
         }
     }
 
     async fn run(mut self) {
         let init_deadline = Instant::now() + INIT_TIMEOUT;
-        let mut shutdown = self.state.shutdown.clone();
+        let shutdown = self.state.shutdown.clone();
         let closing = loop {
             let deadline = match (&self.principal, self.expires) {
                 (None, _) => Some(init_deadline),
@@ -150,12 +176,20 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                 },
                 Some(outgoing) = self.outgoing.1.recv() => {
+                    // Messages of an operation the client completed (or of an
+                    // earlier run of a reused id) are dropped.
                     let message = match outgoing {
-                        Outgoing::Message(message) => message,
-                        Outgoing::Finished { id, message } => {
-                            if self.operations.remove(&id).is_none() {
+                        Outgoing::Message { id, run, message } => {
+                            if self.operations.get(&id).is_none_or(|r| r.run != run) {
                                 continue;
                             }
+                            message
+                        }
+                        Outgoing::Finished { id, run, message } => {
+                            if self.operations.get(&id).is_none_or(|r| r.run != run) {
+                                continue;
+                            }
+                            self.operations.remove(&id);
                             message
                         }
                     };
@@ -170,14 +204,13 @@ impl Connection {
                         (4403, "Forbidden: the token has expired".into())
                     });
                 }
-                Ok(()) = shutdown.changed() => {
+                () = until_stopping(shutdown.clone()) => {
                     break Some((1001, "The service is shutting down".into()));
                 }
             }
         };
-        for (_, operation) in self.operations.drain() {
-            operation.abort();
-        }
+        // Dropping the operations stops their tasks.
+        self.operations.clear();
         if let Some((code, reason)) = closing {
             close(&mut self.socket, code, &reason).await;
         }
@@ -247,13 +280,14 @@ impl Connection {
                     }
                     return None;
                 }
-                let operation = self.start(id.clone(), *payload, principal);
-                self.operations.insert(id, operation);
+                self.runs += 1;
+                let run = self.runs;
+                let task = AbortOnDrop(self.start(id.clone(), run, *payload, principal));
+                self.operations.insert(id, Running { run, _task: task });
             }
             ClientMessage::Complete { id } => {
-                if let Some(operation) = self.operations.remove(&id) {
-                    operation.abort();
-                }
+                // Dropping the operation stops its task.
+                self.operations.remove(&id);
             }
         }
         None
@@ -263,6 +297,7 @@ impl Connection {
     fn start(
         &self,
         id: String,
+        run: u64,
         request: async_graphql::Request,
         principal: Principal,
     ) -> JoinHandle<()> {
@@ -281,17 +316,25 @@ impl Connection {
                 // the protocol's `error` message, which ends the operation.
                 if first && response.data == async_graphql::Value::Null && response.is_err() {
                     let message = json!({ "type": "error", "id": id, "payload": response.errors });
-                    let _ = outgoing.send(Outgoing::Finished { id, message }).await;
+                    let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
                     return;
                 }
                 first = false;
                 let message = json!({ "type": "next", "id": id, "payload": response });
-                if outgoing.send(Outgoing::Message(message)).await.is_err() {
+                if outgoing
+                    .send(Outgoing::Message {
+                        id: id.clone(),
+                        run,
+                        message,
+                    })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
             let message = json!({ "type": "complete", "id": id });
-            let _ = outgoing.send(Outgoing::Finished { id, message }).await;
+            let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
         })
     }
 }
@@ -318,6 +361,13 @@ fn instant_of(exp: u64) -> Instant {
         .unwrap_or_default()
         .as_secs();
     Instant::now() + Duration::from_secs(exp.saturating_sub(now))
+}
+
+/// Completes when the service starts shutting down (at once if it has).
+async fn until_stopping(mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    if shutdown.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

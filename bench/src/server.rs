@@ -37,6 +37,7 @@ impl Server {
                 .map_err(|_| Error::Service("loopback address".into()))?,
             port: 0,
             demo_data: Some(false),
+            limits: Default::default(),
         };
         let app = Application::build(&config)
             .await

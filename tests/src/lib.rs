@@ -10,7 +10,7 @@ pub mod ws;
 use std::path::PathBuf;
 
 use alliance_api::auth::{Claims, Role};
-use alliance_api::config::{AuthConfig, DatabaseConfig, ServeConfig};
+use alliance_api::config::{AuthConfig, DatabaseConfig, Limits, ServeConfig};
 use alliance_api::db::StatementCounter;
 use alliance_api::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -72,6 +72,11 @@ pub async fn spawn_apps(demo: bool) -> Vec<TestApp> {
 
 /// Spawns the service on `backend` with a new, empty or demo-seeded database.
 pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
+    spawn_app_with(backend, demo, Limits::default()).await
+}
+
+/// Spawns the service with `limits` instead of the defaults.
+pub async fn spawn_app_with(backend: &'static str, demo: bool, limits: Limits) -> TestApp {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let (database_url, cleanup) = match backend {
         "sqlite" => {
@@ -102,7 +107,7 @@ pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
             )
         }
     };
-    let (address, statements, db) = start(&database_url, demo).await;
+    let (address, statements, db) = start(&database_url, demo, limits).await;
     TestApp {
         backend,
         address,
@@ -115,7 +120,7 @@ pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
 }
 
 /// The configuration of a test service on `database_url`.
-fn test_config(database_url: &str, demo: bool) -> ServeConfig {
+fn test_config(database_url: &str, demo: bool, limits: Limits) -> ServeConfig {
     ServeConfig {
         database: DatabaseConfig {
             database_url: database_url.to_owned(),
@@ -130,13 +135,18 @@ fn test_config(database_url: &str, demo: bool) -> ServeConfig {
         host: "127.0.0.1".parse().expect("loopback"),
         port: 0,
         demo_data: Some(demo),
+        limits,
     }
 }
 
 /// Builds and starts a service on `database_url`: its address, statement
 /// counter and a connection to its database.
-async fn start(database_url: &str, demo: bool) -> (String, StatementCounter, DatabaseConnection) {
-    let app = Application::build(&test_config(database_url, demo))
+async fn start(
+    database_url: &str,
+    demo: bool,
+    limits: Limits,
+) -> (String, StatementCounter, DatabaseConnection) {
+    let app = Application::build(&test_config(database_url, demo, limits))
         .await
         .expect("the service builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
@@ -150,7 +160,7 @@ impl TestApp {
     /// Another instance of the service on the same database (as when scaling
     /// out), sharing this one's client and keys; it is not cleaned up by itself.
     pub async fn sibling(&self) -> TestApp {
-        let (address, statements, db) = start(&self.database_url, false).await;
+        let (address, statements, db) = start(&self.database_url, false, Limits::default()).await;
         TestApp {
             backend: self.backend,
             address,
@@ -237,6 +247,11 @@ impl TestApp {
             self.backend
         );
         body["data"].clone()
+    }
+
+    /// The HTTP client the helpers use.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// GETs a path and returns status and body.

@@ -59,11 +59,11 @@ impl GovernanceQuery {
             RecordOrderBy,
         >,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ResponsibilityConnection> {
         let filter = filter.unwrap_or_default();
@@ -171,11 +171,11 @@ impl GovernanceQuery {
         #[graphql(desc = "Only these rules (default: all).")] rules: Option<Vec<Rule>>,
         #[graphql(desc = "The day to check on (default: today, UTC).")] on: Option<NaiveDate>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<GovernanceIssueConnection> {
         const KEY: &str = "RULE:ASC";

@@ -57,11 +57,11 @@ impl PartnershipQuery {
             RecordOrderBy,
         >,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<PartnershipConnection> {
         let filter = filter.unwrap_or_default();
@@ -118,11 +118,11 @@ impl PartnershipQuery {
             RecordOrderBy,
         >,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ClusterConnection> {
         let filter = filter.unwrap_or_default();
@@ -160,11 +160,11 @@ impl PartnershipQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Which gaps to list.")] filter: Option<PartnershipGapFilter>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<PartnershipGapConnection> {
         const KEY: &str = "URGENCY:DESC";

@@ -115,11 +115,11 @@ impl Cluster {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<PartnershipConnection> {
         let args = PageArgs {
@@ -152,13 +152,13 @@ impl Cluster {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only needs with this coverage.")] coverage: Option<NeedCoverage>,
-        #[graphql(desc = "Return at most n needs (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return at most n needs (1 to 100, default 20).")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<ClusterNeed>> {
         let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
+        if !(1..=MAX_PAGE_SIZE).contains(&first) {
             return Err(AppError::bad_input(
                 "first",
-                format!("`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}"),
+                format!("`first` must be between 1 and {MAX_PAGE_SIZE}, got {first}"),
             )
             .into());
         }

@@ -163,11 +163,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ParticipantConnection> {
         let args = PageArgs {
@@ -185,11 +185,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<FundingConnection> {
         let args = PageArgs {
@@ -207,11 +207,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<IndicatorConnection> {
         let args = PageArgs {
@@ -229,11 +229,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<DocumentLinkConnection> {
         let args = PageArgs {
@@ -251,11 +251,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ResponsibilityConnection> {
         let args = PageArgs {
@@ -274,11 +274,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<AssistanceNeedConnection> {
         let args = PageArgs {
@@ -296,11 +296,11 @@ impl Project {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<AuditEventConnection> {
         let args = PageArgs {

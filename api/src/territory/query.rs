@@ -71,11 +71,11 @@ impl TerritoryQuery {
             TerritoryOrderBy,
         >,
         #[graphql(
-            desc = "Return the first n rows (0 to 100; 20 when neither `first` nor `last` is given)."
+            desc = "Return the first n rows (1 to 100; 20 when neither `first` nor `last` is given)."
         )]
         first: Option<i32>,
         #[graphql(desc = "Return rows after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n rows (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n rows (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return rows before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<TerritoryConnection> {
         let filter = filter.unwrap_or_default();

@@ -1,0 +1,441 @@
+//! GraphQL over HTTP at `/graphql`: POST with `application/json` runs any
+//! operation, GET runs queries only (`?query=…&variables=…`), other content
+//! types are refused with 415 before anything runs (which also closes
+//! cross-site form posts that need no preflight). Every request passes the
+//! guards (shape before parsing, limits, cost) and the caller's rate limit
+//! before it runs; every error carries the request id.
+
+use std::net::SocketAddr;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::guard;
+use crate::http::{AppState, authenticate, classify_errors, error_response};
+use crate::i18n::PreferredLang;
+use crate::loader::Loaders;
+use crate::ratelimit::Decision;
+
+/// The media type of the GraphQL-over-HTTP specification.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Query parameters of `GET /graphql`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// One operation as a client sent it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Operation {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Value>,
+}
+
+/// How the caller is known to the rate limiter and what it may spend.
+struct Caller {
+    principal: Principal,
+    key: String,
+    budget: u64,
+}
+
+/// What one operation produced.
+struct Outcome {
+    body: Value,
+    /// Refused before it ran (parse, validation, limits): a request error.
+    request_error: bool,
+    decision: Option<Decision>,
+}
+
+/// `GET /graphql`: runs a query from the URL; without one, serves GraphiQL
+/// (when introspection is on).
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return refuse(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            "the query string cannot be read",
+        );
+    };
+    let Some(query) = params.query else {
+        if state.limits.introspection {
+            return Html(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .subscription_endpoint("/graphql/ws")
+                    .title("Alliance reconstruction API")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return refuse(&headers, StatusCode::BAD_REQUEST, "`query` is missing");
+    };
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
+        None => None,
+        Some(Ok(variables)) => Some(variables),
+        Some(Err(_)) => {
+            return refuse(&headers, StatusCode::BAD_REQUEST, "`variables` is not JSON");
+        }
+    };
+    let operation = Operation {
+        query,
+        operation_name: params.operation_name,
+        variables,
+    };
+    run(state, peer, headers, Method::GET, vec![operation], false).await
+}
+
+/// `POST /graphql` with `application/json`: one operation, or a batch (a JSON
+/// array) when batching is on.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return refuse(
+            &headers,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send GraphQL requests as `Content-Type: application/json`",
+        );
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => return refuse(&headers, StatusCode::BAD_REQUEST, "the body is not JSON"),
+    };
+    let batched = value.is_array();
+    let items = match value {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    if batched {
+        let max = state.limits.max_batch;
+        if max == 0 {
+            return refuse(
+                &headers,
+                StatusCode::BAD_REQUEST,
+                "batched requests are turned off: send one operation per request",
+            );
+        }
+        if items.len() > max || items.is_empty() {
+            return refuse(
+                &headers,
+                StatusCode::BAD_REQUEST,
+                &format!("a batch holds 1 to {max} operations, got {}", items.len()),
+            );
+        }
+    }
+    let mut operations = Vec::with_capacity(items.len());
+    for item in items {
+        match serde_json::from_value::<Operation>(item) {
+            Ok(operation) => operations.push(operation),
+            Err(_) => {
+                return refuse(
+                    &headers,
+                    StatusCode::BAD_REQUEST,
+                    "the body is not a GraphQL request: give `query` (a string) and optionally `variables` and `operationName`",
+                );
+            }
+        }
+    }
+    run(state, peer, headers, Method::POST, operations, batched).await
+}
+
+async fn run(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    method: Method,
+    operations: Vec<Operation>,
+    batched: bool,
+) -> Response {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let principal = match authenticate(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(error) => return error_response(&error),
+    };
+    let caller = match &principal {
+        Principal::Anonymous => Caller {
+            key: format!("address:{}", peer.ip()),
+            budget: state.limits.rate_limit_anonymous,
+            principal,
+        },
+        Principal::User { subject, .. } => Caller {
+            key: format!("token:{subject}"),
+            budget: state.limits.rate_limit_token,
+            principal,
+        },
+    };
+    let lang = PreferredLang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut outcomes = Vec::with_capacity(operations.len());
+    for operation in operations {
+        match one(&state, &caller, lang, &method, operation).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(Refusal::Method) => {
+                let mut response = refuse(
+                    &headers,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "mutations run over POST only",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+            Err(Refusal::Rate(decision)) => {
+                state.metrics.rate_limited();
+                let error = AppError::RateLimited {
+                    retry_after_secs: decision.retry_after_secs,
+                };
+                let mut response = error_response(&error);
+                with_rate_headers(&mut response, &decision);
+                return response;
+            }
+        }
+    }
+    for outcome in &mut outcomes {
+        stamp(&mut outcome.body, &request_id, state.limits.introspection);
+    }
+    let modern = accepts_graphql_response(&headers);
+    let status = if modern && !batched && outcomes.iter().all(|o| o.request_error) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let decision = outcomes.iter().rev().find_map(|o| o.decision);
+    let body = if batched {
+        Value::Array(outcomes.into_iter().map(|o| o.body).collect())
+    } else {
+        outcomes
+            .into_iter()
+            .next()
+            .map(|o| o.body)
+            .unwrap_or(Value::Null)
+    };
+    let content_type = if modern {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(decision) = decision {
+        with_rate_headers(&mut response, &decision);
+    }
+    response
+}
+
+enum Refusal {
+    /// A mutation over GET.
+    Method,
+    /// Over the caller's rate limit.
+    Rate(Decision),
+}
+
+async fn one(
+    state: &AppState,
+    caller: &Caller,
+    lang: PreferredLang,
+    method: &Method,
+    operation: Operation,
+) -> Result<Outcome, Refusal> {
+    let refused = |error: AppError| Outcome {
+        body: json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
+        request_error: true,
+        decision: None,
+    };
+    let variables_json = operation.variables.unwrap_or(Value::Null);
+    if let Err(error) = guard::before_parsing(&operation.query, &variables_json, &state.limits) {
+        return Ok(refused(error));
+    }
+    let variables = Variables::from_json(variables_json);
+    let mut request = async_graphql::Request::new(operation.query).variables(variables.clone());
+    if let Some(name) = &operation.operation_name {
+        request = request.operation_name(name);
+    }
+    let document = match request.parsed_query() {
+        Ok(document) => document,
+        Err(error) => {
+            let mut error = error;
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "GRAPHQL_PARSE_FAILED");
+            return Ok(Outcome {
+                body: json!({ "errors": [error] }),
+                request_error: true,
+                decision: None,
+            });
+        }
+    };
+    if *method == Method::GET && guard::is_mutation(document, operation.operation_name.as_deref()) {
+        return Err(Refusal::Method);
+    }
+    let shape = match guard::check(
+        document,
+        operation.operation_name.as_deref(),
+        &variables,
+        &state.limits,
+    ) {
+        Ok(shape) => shape,
+        Err(error) => return Ok(refused(error)),
+    };
+    let decision = state.limiter.charge(&caller.key, shape.cost, caller.budget);
+    if !decision.allowed {
+        return Err(Refusal::Rate(decision));
+    }
+    let request = request
+        .data(Loaders::new(state.db.clone(), caller.principal.clone()))
+        .data(caller.principal.clone())
+        .data(lang);
+    let started = std::time::Instant::now();
+    let mut response = state.schema.execute(request).await;
+    classify_errors(&mut response.errors);
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    state.metrics.observe(
+        operation.operation_name.as_deref(),
+        outcome_label(&response.errors, request_error),
+        started.elapsed(),
+    );
+    let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut body {
+        let extensions = fields.entry("extensions").or_insert_with(|| json!({}));
+        if let Value::Object(extensions) = extensions {
+            extensions.insert(
+                "cost".into(),
+                json!({
+                    "requested": shape.cost,
+                    "limit": decision.limit,
+                    "remaining": decision.remaining,
+                    "resetSeconds": decision.reset_secs,
+                }),
+            );
+        }
+    }
+    Ok(Outcome {
+        body,
+        request_error,
+        decision: Some(decision),
+    })
+}
+
+fn outcome_label(errors: &[ServerError], request_error: bool) -> &'static str {
+    if errors.is_empty() {
+        "ok"
+    } else if request_error {
+        "rejected"
+    } else {
+        "error"
+    }
+}
+
+/// Adds the request id to every error; with introspection off, validation
+/// messages (which name fields and types) are replaced by a plain one.
+fn stamp(body: &mut Value, request_id: &str, introspection: bool) {
+    let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for error in errors {
+        if !introspection && error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" {
+            error["message"] = json!("the query does not fit the schema");
+            if let Some(fields) = error.as_object_mut() {
+                fields.remove("locations");
+            }
+        }
+        if let Some(extensions) = error
+            .as_object_mut()
+            .map(|e| e.entry("extensions").or_insert_with(|| json!({})))
+            .and_then(Value::as_object_mut)
+        {
+            extensions.insert("requestId".into(), json!(request_id));
+        }
+    }
+}
+
+fn accepts_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON))
+        })
+}
+
+/// A refusal before anything ran, in the GraphQL error format.
+fn refuse(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
+    let code = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        _ => "BAD_REQUEST",
+    };
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+fn with_rate_headers(response: &mut Response, decision: &Decision) {
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: u64| {
+        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(name, value);
+        }
+    };
+    set("ratelimit-limit", decision.limit);
+    set("ratelimit-remaining", decision.remaining);
+    set("ratelimit-reset", decision.reset_secs);
+    if !decision.allowed {
+        set("retry-after", decision.retry_after_secs.max(1));
+    }
+}
