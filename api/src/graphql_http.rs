@@ -288,6 +288,12 @@ async fn one(
         decision: None,
     };
     let variables_json = operation.variables.unwrap_or(Value::Null);
+    if !(variables_json.is_object() || variables_json.is_null()) {
+        return Ok(refused(AppError::bad_input(
+            "variables",
+            "`variables` must be an object of variable values",
+        )));
+    }
     if let Err(error) = guard::before_parsing(&operation.query, &variables_json, &state.limits) {
         return Ok(refused(error));
     }

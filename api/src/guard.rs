@@ -50,7 +50,41 @@ pub fn before_parsing(
             limits.max_value_depth
         )));
     }
+    if json_has_nul(variables) {
+        return Err(nul());
+    }
     Ok(())
+}
+
+/// Most selections (fields, fragment spreads) walked for one request: a query
+/// whose fragments spread each other many times over is refused here, before
+/// anything expands it.
+const MAX_SELECTIONS: usize = 50_000;
+
+fn nul() -> AppError {
+    AppError::bad_input("query", "text values may not contain NUL characters")
+}
+
+fn json_has_nul(value: &serde_json::Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::String(text) => {
+                if text.contains('\0') {
+                    return true;
+                }
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(fields) => {
+                stack.extend(fields.values());
+                if fields.keys().any(|k| k.contains('\0')) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The refusal of a request over a limit.
@@ -166,6 +200,7 @@ pub fn check(
         limits,
         fragments: Vec::new(),
         shape: Shape::default(),
+        visited: 0,
     };
     walk.selection_set(&op.selection_set.node, 1, 1)?;
     let shape = walk.shape;
@@ -191,6 +226,7 @@ struct Walk<'a> {
     /// Fragments being walked (a cycle stops the walk; validation reports it).
     fragments: Vec<&'a Name>,
     shape: Shape,
+    visited: usize,
 }
 
 impl<'a> Walk<'a> {
@@ -207,6 +243,12 @@ impl<'a> Walk<'a> {
             )));
         }
         for item in &set.items {
+            self.visited += 1;
+            if self.visited > MAX_SELECTIONS {
+                return Err(limit(format!(
+                    "the query expands to more than {MAX_SELECTIONS} selections"
+                )));
+            }
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
@@ -221,6 +263,9 @@ impl<'a> Walk<'a> {
                         )));
                     }
                     for (_, value) in &field.arguments {
+                        if value_has_nul(&value.node) {
+                            return Err(nul());
+                        }
                         if value_depth(&value.node) > self.limits.max_value_depth {
                             return Err(limit(format!(
                                 "an argument nests deeper than {} levels",
@@ -293,6 +338,23 @@ impl<'a> Walk<'a> {
     }
 }
 
+fn value_has_nul(value: &Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::String(text) => {
+                if text.contains('\0') {
+                    return true;
+                }
+            }
+            Value::List(items) => stack.extend(items),
+            Value::Object(fields) => stack.extend(fields.values()),
+            _ => {}
+        }
+    }
+    false
+}
+
 fn value_depth(value: &Value) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(value, 1usize)];
@@ -327,6 +389,18 @@ mod tests {
         let s =
             shape("{ a: project(code: \"X\") { id } b: project(code: \"Y\") { id } }").expect("ok");
         assert_eq!((s.cost, s.aliases), (2, 2));
+    }
+
+    #[test]
+    fn fragments_spread_many_times_over_are_refused_before_expanding() {
+        let mut query = String::from("query { ...F9 } fragment F0 on Query { __typename }");
+        for level in 1..10 {
+            let spreads = format!("...F{} ", level - 1).repeat(10);
+            query.push_str(&format!(" fragment F{level} on Query {{ {spreads} }}"));
+        }
+        let started = std::time::Instant::now();
+        assert!(matches!(shape(&query), Err(AppError::LimitExceeded(_))));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

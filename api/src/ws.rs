@@ -11,12 +11,13 @@
 //! service shuts down.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_graphql::futures_util::StreamExt;
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -27,6 +28,7 @@ use tokio::time::Instant;
 
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::guard;
 use crate::http::{AppState, authorize, classify_errors};
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
@@ -93,6 +95,7 @@ impl Drop for AbortOnDrop {
 /// Upgrades to a WebSocket speaking graphql-transport-ws.
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -107,7 +110,7 @@ pub async fn upgrade(
     let spoken = upgrade.selected_protocol().is_some();
     upgrade.on_upgrade(move |socket| async move {
         if spoken {
-            Connection::new(socket, state, lang).run().await;
+            Connection::new(socket, state, lang, peer).run().await;
         } else {
             let mut socket = socket;
             close(&mut socket, 4406, "Subprotocol not acceptable").await;
@@ -129,6 +132,8 @@ struct Connection {
     socket: WebSocket,
     state: AppState,
     lang: PreferredLang,
+    /// The client's address (the rate limit of anonymous callers).
+    peer: SocketAddr,
     /// The caller once `connection_init` is accepted.
     principal: Option<Principal>,
     /// When the caller's token expires.
@@ -140,8 +145,9 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(socket: WebSocket, state: AppState, lang: PreferredLang) -> Self {
+    fn new(socket: WebSocket, state: AppState, lang: PreferredLang, peer: SocketAddr) -> Self {
         Self {
+            peer,
             socket,
             state,
             lang,
@@ -280,9 +286,20 @@ impl Connection {
                     }
                     return None;
                 }
+                let mut request = *payload;
+                if let Err(error) = self.admit(&principal, &mut request) {
+                    let message = json!({ "type": "error", "id": id, "payload": [{
+                        "message": error.to_string(),
+                        "extensions": { "code": error.code() },
+                    }]});
+                    if self.send(&message).await.is_err() {
+                        return Some((1011, "Cannot answer".into()));
+                    }
+                    return None;
+                }
                 self.runs += 1;
                 let run = self.runs;
-                let task = AbortOnDrop(self.start(id.clone(), run, *payload, principal));
+                let task = AbortOnDrop(self.start(id.clone(), run, request, principal));
                 self.operations.insert(id, Running { run, _task: task });
             }
             ClientMessage::Complete { id } => {
@@ -291,6 +308,42 @@ impl Connection {
             }
         }
         None
+    }
+
+    /// The same checks as over HTTP: shape, limits, cost and the caller's budget.
+    fn admit(
+        &self,
+        principal: &Principal,
+        request: &mut async_graphql::Request,
+    ) -> Result<(), AppError> {
+        let limits = &self.state.limits;
+        let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+        guard::before_parsing(&request.query, &variables, limits)?;
+        let name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        // A query that does not parse is reported by the engine.
+        let Ok(document) = request.parsed_query() else {
+            return Ok(());
+        };
+        let shape = guard::check(document, name.as_deref(), &variables, limits)?;
+        let (key, budget) = match principal {
+            Principal::Anonymous => (
+                format!("address:{}", self.peer.ip()),
+                limits.rate_limit_anonymous,
+            ),
+            Principal::User { subject, .. } => {
+                (format!("token:{subject}"), limits.rate_limit_token)
+            }
+        };
+        let decision = self.state.limiter.charge(&key, shape.cost, budget);
+        if decision.allowed {
+            Ok(())
+        } else {
+            self.state.metrics.rate_limited();
+            Err(AppError::RateLimited {
+                retry_after_secs: decision.retry_after_secs,
+            })
+        }
     }
 
     /// Runs one operation, forwarding its results to the connection.

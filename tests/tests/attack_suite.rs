@@ -1,0 +1,647 @@
+//! Hostile input, category by category: every answer is quick, below 500,
+//! leaks nothing internal, and the service keeps serving.
+
+use std::time::{Duration, Instant};
+
+use alliance_api::auth::Role;
+use alliance_api::config::Limits;
+use serde_json::{Value, json};
+use tests::{TestApp, spawn_app_with, spawn_apps};
+
+/// Text that must never reach a client.
+const LEAKS: [&str; 12] = [
+    "\"project\".",
+    "sqlx",
+    "sea_orm",
+    "DbErr",
+    "panicked",
+    "/work/",
+    "/root/",
+    ".rs:",
+    "RUST_BACKTRACE",
+    "stack backtrace",
+    "syntax error at",
+    "constraint",
+];
+
+/// The slowest acceptable answer to an attack.
+const FAST: Duration = Duration::from_secs(2);
+
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    fn code(&self) -> String {
+        let body = self.json();
+        let first = if body.is_array() { &body[0] } else { &body };
+        first["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// Sends one attack and checks what every attack must get.
+async fn attack(app: &TestApp, category: &str, request: reqwest::RequestBuilder) -> Answer {
+    let started = Instant::now();
+    let response = request.send().await.unwrap_or_else(|e| {
+        let e: String = e.to_string().chars().take(200).collect();
+        panic!("[{}] {category}: no answer: {e}", app.backend)
+    });
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    let took = started.elapsed();
+    assert!(
+        status < 500,
+        "[{}] {category}: HTTP {status}: {body:.300}",
+        app.backend
+    );
+    assert!(took < FAST, "[{}] {category}: took {took:?}", app.backend);
+    for leak in LEAKS {
+        assert!(
+            !body.contains(leak),
+            "[{}] {category}: leaks {leak:?}: {body:.300}",
+            app.backend
+        );
+    }
+    Answer { status, body }
+}
+
+fn post(app: &TestApp, body: Value) -> reqwest::RequestBuilder {
+    app.client()
+        .post(format!("{}/graphql", app.address))
+        .json(&body)
+}
+
+fn query(app: &TestApp, query: &str, variables: Value) -> reqwest::RequestBuilder {
+    post(app, json!({ "query": query, "variables": variables }))
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)]
+async fn hostile_requests_are_refused_quickly_and_leak_nothing() {
+    for app in spawn_apps(true).await {
+        let mut categories = 0;
+        let mut run = |_: &str| categories += 1;
+
+        // 1. Depth.
+        run("depth");
+        let deep = format!(
+            "{{ {} }}",
+            "members { nodes { projects { nodes { owner { ".repeat(6) + &"id } } } } }".repeat(6)
+        );
+        let a = attack(&app, "depth", query(&app, &deep, json!({}))).await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED", "{}", a.body);
+
+        // 2. Complexity: connection sizes multiply.
+        run("complexity");
+        let a = attack(&app, "complexity", query(&app, "{ members(first: 100) { nodes { projects(first: 100) { nodes { participants(first: 100) { nodes { member { name } } } } } } } }", json!({}))).await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED", "{}", a.body);
+
+        // 3. Aliases.
+        run("aliases");
+        let aliases: String = (0..2000)
+            .map(|i| format!("a{i}: projects(first: 100) {{ totalCount }} "))
+            .collect();
+        let a = attack(
+            &app,
+            "aliases",
+            query(&app, &format!("{{ {aliases} }}"), json!({})),
+        )
+        .await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED");
+
+        // 4. Duplicated fields.
+        run("duplicated fields");
+        let same = "projects(first: 100) { nodes { code } } ".repeat(3000);
+        let a = attack(
+            &app,
+            "duplicated fields",
+            query(&app, &format!("{{ {same} }}"), json!({})),
+        )
+        .await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED");
+
+        // 5. Fragment cycles.
+        run("fragment cycle");
+        let a = attack(
+            &app,
+            "fragment cycle",
+            query(
+                &app,
+                "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+                json!({}),
+            ),
+        )
+        .await;
+        assert!(a.json()["errors"].is_array());
+
+        // 6. Fragments spread many times over (a "billion laughs").
+        run("fragment explosion");
+        let mut laughs =
+            String::from("query { ...F9 } fragment F0 on Query { projects { totalCount } }");
+        for level in 1..10 {
+            laughs.push_str(&format!(
+                " fragment F{level} on Query {{ {} }}",
+                format!("...F{} ", level - 1).repeat(10)
+            ));
+        }
+        let a = attack(&app, "fragment explosion", query(&app, &laughs, json!({}))).await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED");
+
+        // 7. Directive flood.
+        run("directives");
+        let flood = "@include(if: true) ".repeat(500);
+        let a = attack(
+            &app,
+            "directives",
+            query(&app, &format!("{{ __typename {flood} }}"), json!({})),
+        )
+        .await;
+        assert!(a.json()["errors"].is_array(), "{}", a.body);
+
+        // 8. Batches (off by default).
+        run("batch");
+        let batch: Vec<Value> = (0..1000)
+            .map(|_| json!({ "query": "{ projects(first: 100) { totalCount } }" }))
+            .collect();
+        let a = attack(&app, "batch", post(&app, json!(batch))).await;
+        assert_eq!(a.status, 400);
+
+        // 9. A huge body.
+        run("huge body");
+        let a = attack(
+            &app,
+            "huge body",
+            post(
+                &app,
+                json!({ "query": "{ __typename }", "variables": { "x": "y".repeat(2 << 20) } }),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 413);
+
+        // 10. A huge string argument.
+        run("huge string");
+        let a = attack(
+            &app,
+            "huge string",
+            query(
+                &app,
+                "query($t: String) { projects(filter: { titleContains: $t }) { totalCount } }",
+                json!({ "t": "ж".repeat(100_000) }),
+            ),
+        )
+        .await;
+        assert!(a.status == 200, "{}", a.body);
+
+        // 11. Deep nesting of argument values.
+        run("deep argument");
+        let nested = "[".repeat(200) + &"]".repeat(200);
+        let a = attack(
+            &app,
+            "deep argument",
+            query(
+                &app,
+                &format!("{{ projects(filter: {{ sectorCodes: {nested} }}) {{ totalCount }} }}"),
+                json!({}),
+            ),
+        )
+        .await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED", "{}", a.body);
+
+        // 12. Deep nesting of variables, and JSON deeper than any parser allows.
+        run("deep variables");
+        let mut deep_value = json!("x");
+        for _ in 0..60 {
+            deep_value = json!([deep_value]);
+        }
+        let a = attack(
+            &app,
+            "deep variables",
+            query(
+                &app,
+                "query($c: [String!]) { projects(filter: { sectorCodes: $c }) { totalCount } }",
+                json!({ "c": deep_value }),
+            ),
+        )
+        .await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED", "{}", a.body);
+        let very_deep = format!(
+            "{{\"query\":\"{{ __typename }}\",\"variables\":{{\"x\":{}1{}}}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let a = attack(
+            &app,
+            "very deep JSON",
+            app.client()
+                .post(format!("{}/graphql", app.address))
+                .header("Content-Type", "application/json")
+                .body(very_deep),
+        )
+        .await;
+        assert_eq!(a.status, 400);
+
+        // 13. Integer overflow and out-of-range numbers.
+        run("integers");
+        for bad in ["99999999999999999999", "2147483648", "-1", "1e400", "0"] {
+            let a = attack(
+                &app,
+                "integers",
+                query(
+                    &app,
+                    &format!("{{ projects(first: {bad}) {{ totalCount }} }}"),
+                    json!({}),
+                ),
+            )
+            .await;
+            assert!(a.json()["errors"].is_array(), "first: {bad}: {}", a.body);
+        }
+        let a = attack(
+            &app,
+            "integers in variables",
+            query(
+                &app,
+                "query($n: Int) { projects(first: $n) { totalCount } }",
+                json!({ "n": 1e300 }),
+            ),
+        )
+        .await;
+        assert!(a.json()["errors"].is_array());
+
+        // 14. Injection strings in every filter.
+        run("injection");
+        let total =
+            app.data("{ projects { totalCount } }", json!({})).await["projects"]["totalCount"]
+                .clone();
+        for evil in [
+            "' OR 1=1 --",
+            "%",
+            "_",
+            "\\",
+            "'; DROP TABLE project; --",
+            "\" OR \"\"=\"",
+            "$1",
+            "%' UNION SELECT password FROM pg_shadow --",
+        ] {
+            let a = attack(&app, "injection", query(&app, "query($t: String, $d: String) { projects(filter: { titleContains: $t, dreamId: $d }) { totalCount } members(filter: { nameContains: $t }) { totalCount } }", json!({ "t": evil, "d": evil }))).await;
+            let body = a.json();
+            assert_eq!(
+                body["data"]["projects"]["totalCount"], 0,
+                "{evil}: {}",
+                a.body
+            );
+            assert_eq!(
+                body["data"]["members"]["totalCount"], 0,
+                "{evil}: {}",
+                a.body
+            );
+            let a = attack(
+                &app,
+                "injection in codes",
+                query(
+                    &app,
+                    "query($c: [String!]) { projects(filter: { sectorCodes: $c }) { totalCount } }",
+                    json!({ "c": [evil] }),
+                ),
+            )
+            .await;
+            assert_eq!(a.code(), "BAD_USER_INPUT", "{}", a.body);
+        }
+        let still = app.data("{ projects { totalCount } }", json!({})).await;
+        assert_eq!(
+            still["projects"]["totalCount"], total,
+            "nothing was dropped"
+        );
+
+        // 15. Unicode, NUL bytes and invalid UTF-8.
+        run("unicode and NUL");
+        for text in [
+            "\u{0000}",
+            "a\u{0000}b",
+            "\u{202e}evil",
+            "🏳️‍🌈",
+            "\u{FEFF}",
+            "Ω≈ç√∫",
+        ] {
+            let a = attack(
+                &app,
+                "unicode",
+                query(
+                    &app,
+                    "query($t: String) { projects(filter: { titleContains: $t }) { totalCount } }",
+                    json!({ "t": text }),
+                ),
+            )
+            .await;
+            if text.contains('\0') {
+                assert_eq!(a.code(), "BAD_USER_INPUT", "{}", a.body);
+            } else {
+                assert!(a.json()["data"]["projects"].is_object(), "{}", a.body);
+            }
+        }
+        let a = attack(
+            &app,
+            "NUL in a literal",
+            query(
+                &app,
+                "{ projects(filter: { titleContains: \"a\\u0000\" }) { totalCount } }",
+                json!({}),
+            ),
+        )
+        .await;
+        assert_eq!(a.code(), "BAD_USER_INPUT", "{}", a.body);
+        let a = attack(
+            &app,
+            "invalid UTF-8",
+            app.client()
+                .post(format!("{}/graphql", app.address))
+                .header("Content-Type", "application/json")
+                .body(vec![b'{', 0xff, 0xfe, b'}']),
+        )
+        .await;
+        assert_eq!(a.status, 400);
+
+        // 16. IDOR through node(id) on drafts.
+        run("IDOR");
+        let coordinator = app.token(Role::Coordinator, None);
+        let data = app
+            .data(
+                r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
+                json!({}),
+            )
+            .await;
+        let (_, created) = app.graphql_as(Some(&coordinator), r#"mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id code } } }"#, json!({ "i": {
+            "code": "UA-SECRET-DRAFT", "titles": { "en": "Secret", "uk": "Таємний" }, "descriptions": { "en": "Secret.", "uk": "Таємний." },
+            "projectType": "REHABILITATION", "purpose": "RESTORATION", "sectorCode": "11220", "theme": "EDUCATION",
+            "territoryId": data["territory"]["id"], "ownerId": data["member"]["id"] } })).await;
+        let draft = created["data"]["createProject"]["project"]["id"].clone();
+        assert!(draft.is_string(), "{created}");
+        let other_editor = app.token(Role::Editor, Some("mykolaiv"));
+        for token in [None, Some(other_editor.as_str())] {
+            let mut request = query(
+                &app,
+                r#"query($id: ID!) { node(id: $id) { id ... on Project { title } } nodes(ids: [$id]) { id } project(code: "UA-SECRET-DRAFT") { id } projects(filter: { titleContains: "Secret" }) { totalCount } }"#,
+                json!({ "id": draft }),
+            );
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let a = attack(&app, "IDOR", request).await;
+            let body = a.json();
+            assert!(
+                body["data"]["node"].is_null()
+                    && body["data"]["nodes"][0].is_null()
+                    && body["data"]["project"].is_null(),
+                "{}",
+                a.body
+            );
+            assert_eq!(body["data"]["projects"]["totalCount"], 0);
+            assert!(!a.body.contains("Secret"));
+        }
+
+        // 17. Forged and malformed global IDs.
+        run("forged ids");
+        for id in [
+            "",
+            "x",
+            "UHJvamVjdDotMQ",
+            "UHJvamVjdDo5OTk5OTk5OTk5OTk5OTk5OTk5OQ",
+            "../../etc/passwd",
+            &"A".repeat(10_000),
+        ] {
+            let a = attack(
+                &app,
+                "forged ids",
+                query(
+                    &app,
+                    "query($id: ID!) { node(id: $id) { id } }",
+                    json!({ "id": id }),
+                ),
+            )
+            .await;
+            assert!(
+                a.json()["errors"].is_array() || a.json()["data"]["node"].is_null(),
+                "{id}: {}",
+                a.body
+            );
+        }
+
+        // 18. Forged cursors.
+        run("forged cursors");
+        for cursor in [
+            "x",
+            "eyJrZXkiOiJTRVE6QVNDIn0",
+            "eyJrZXkiOiJDUkVBVEVEX0FUOkRFU0MiLCJ2YWx1ZSI6eyJ0IjoiVGV4dCIsInYiOiInIE9SIDE9MSJ9LCJpZCI6MX0",
+            &"Z".repeat(50_000),
+        ] {
+            let a = attack(
+                &app,
+                "forged cursors",
+                query(
+                    &app,
+                    "query($c: String) { projects(after: $c) { totalCount } }",
+                    json!({ "c": cursor }),
+                ),
+            )
+            .await;
+            assert_eq!(a.code(), "BAD_USER_INPUT", "{cursor:.40}: {}", a.body);
+        }
+
+        // 19. Mutations over GET.
+        run("GET mutation");
+        let a = attack(&app, "GET mutation", app.client().get(format!("{}/graphql", app.address)).query(&[("query", "mutation { archiveProject(input: { id: \"x\", expectedVersion: 1 }) { userErrors { code } } }")])).await;
+        assert_eq!(a.status, 405);
+
+        // 20. Wrong content types (cross-site requests without preflight).
+        run("content types");
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/xml",
+        ] {
+            let a = attack(
+                &app,
+                "content types",
+                app.client()
+                    .post(format!("{}/graphql", app.address))
+                    .header("Content-Type", content_type)
+                    .body(r#"{"query":"{ __typename }"}"#),
+            )
+            .await;
+            assert_eq!(a.status, 415);
+        }
+
+        // 21. Malformed JSON and wrong shapes.
+        run("malformed JSON");
+        for body in [
+            "",
+            "{",
+            "[]",
+            "null",
+            "42",
+            r#"{"query": 5}"#,
+            r#"{"query": "{ __typename }", "variables": "x"}"#,
+        ] {
+            let a = attack(
+                &app,
+                "malformed JSON",
+                app.client()
+                    .post(format!("{}/graphql", app.address))
+                    .header("Content-Type", "application/json")
+                    .body(body),
+            )
+            .await;
+            assert!(
+                a.status == 400 || a.json()["errors"].is_array(),
+                "{body}: {} {}",
+                a.status,
+                a.body
+            );
+        }
+
+        // 22. Garbage credentials.
+        run("credentials");
+        for header in [
+            "Bearer",
+            "Bearer ",
+            "Basic YWRtaW46YWRtaW4=",
+            &format!("Bearer {}", "a".repeat(100_000)),
+            "Bearer a.b.c",
+            "bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+        ] {
+            let a = attack(
+                &app,
+                "credentials",
+                post(&app, json!({ "query": "{ __typename }" })).header("Authorization", header),
+            )
+            .await;
+            assert!(
+                a.status == 401 || a.status == 431 || a.status == 400,
+                "{header:.30}: {}",
+                a.status
+            );
+        }
+
+        // 23. Operation confusion.
+        run("operations");
+        for (body, what) in [
+            (
+                json!({ "query": "query A { __typename } query B { __typename }" }),
+                "two operations, no name",
+            ),
+            (
+                json!({ "query": "query A { __typename }", "operationName": "Z" }),
+                "unknown name",
+            ),
+            (
+                json!({ "query": "subscription { changes { sequence } }" }),
+                "a subscription over HTTP",
+            ),
+            (json!({ "query": "" }), "empty"),
+            (json!({ "query": "{ __typename } }}}}}" }), "syntax"),
+        ] {
+            let a = attack(&app, what, post(&app, body)).await;
+            assert!(a.json()["errors"].is_array(), "{what}: {}", a.body);
+        }
+
+        // 24. Introspection and field suggestions, on by default (the embedded default).
+        run("introspection probe");
+        let a = attack(
+            &app,
+            "introspection",
+            query(
+                &app,
+                "{ __schema { types { name fields { name } } } }",
+                json!({}),
+            ),
+        )
+        .await;
+        assert!(a.json()["data"]["__schema"].is_object());
+
+        // 25. Path tricks on downloads.
+        run("download paths");
+        for path in [
+            "/exports/..%2F..%2Fetc%2Fpasswd",
+            "/exports/projects.csv%00.xml",
+            "/exports/iati-activities.xml?filter=%7B%22titleContains%22%3A%22%27%20OR%201%3D1%22%7D",
+            "/exports/projects.csv?filter=%5B%5B%5B%5B",
+        ] {
+            let a = attack(
+                &app,
+                "download paths",
+                app.client().get(format!("{}{path}", app.address)),
+            )
+            .await;
+            assert!(matches!(a.status, 200 | 400 | 404), "{path}: {}", a.status);
+        }
+
+        // 26. Huge URLs and headers.
+        run("huge URL");
+        let a = attack(
+            &app,
+            "huge URL",
+            app.client().get(format!(
+                "{}/graphql?query={}",
+                app.address,
+                "a".repeat(30_000)
+            )),
+        )
+        .await;
+        assert!(a.status >= 400 || a.json()["errors"].is_array());
+
+        // 27. Mutation inputs with huge lists.
+        run("huge lists");
+        let principles: Vec<&str> = vec!["RESILIENCE"; 20_000];
+        let a = attack(&app, "huge lists", query(&app, "mutation($p: [BuildBackBetter!]) { updateProject(input: { id: \"UHJvamVjdDox\", expectedVersion: 1, principles: $p }) { userErrors { code } } }", json!({ "p": principles })).bearer_auth(&coordinator)).await;
+        assert!(a.status == 413 || a.json()["errors"].is_array() || a.json()["data"].is_object());
+
+        assert!(categories >= 27, "{categories} categories");
+        // Still serving.
+        let (status, _) = app.get("/healthz").await;
+        assert_eq!(status, 200);
+        let alive = app.data("{ projects { totalCount } }", json!({})).await;
+        assert!(alive["projects"]["totalCount"].is_number());
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn probes_learn_nothing_when_introspection_is_off() {
+    let app = spawn_app_with(
+        "sqlite",
+        true,
+        Limits {
+            introspection: false,
+            ..Limits::default()
+        },
+    )
+    .await;
+    for probe in [
+        "{ __schema { types { name } } }",
+        "{ __type(name: \"Project\") { fields { name } } }",
+        "{ projet { id } }",
+        "{ projects { nodes { titel } } }",
+        "{ project(code: \"x\") { ... on Membr { id } } }",
+    ] {
+        let a = attack(&app, "probe", query(&app, probe, json!({}))).await;
+        for name in [
+            "Project",
+            "Member",
+            "projects",
+            "title",
+            "Query",
+            "Did you mean",
+        ] {
+            assert!(!a.body.contains(name), "{probe}: names {name}: {}", a.body);
+        }
+    }
+    app.finish().await;
+}
