@@ -69,11 +69,7 @@ fn json_has_nul(value: &serde_json::Value) -> bool {
     let mut stack = vec![value];
     while let Some(value) = stack.pop() {
         match value {
-            serde_json::Value::String(text) => {
-                if text.contains('\0') {
-                    return true;
-                }
-            }
+            serde_json::Value::String(text) if text.contains('\0') => return true,
             serde_json::Value::Array(items) => stack.extend(items),
             serde_json::Value::Object(fields) => {
                 stack.extend(fields.values());
@@ -342,11 +338,7 @@ fn value_has_nul(value: &Value) -> bool {
     let mut stack = vec![value];
     while let Some(value) = stack.pop() {
         match value {
-            Value::String(text) => {
-                if text.contains('\0') {
-                    return true;
-                }
-            }
+            Value::String(text) if text.contains('\0') => return true,
             Value::List(items) => stack.extend(items),
             Value::Object(fields) => stack.extend(fields.values()),
             _ => {}
