@@ -77,21 +77,26 @@ async fn start(db: &Db, port: u16, extra: &[(&str, &str)]) -> Child {
     for (name, value) in extra {
         command.env(name, value);
     }
-    let child = command.spawn().expect("the binary starts");
+    let mut child = command.spawn().expect("the binary starts");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = client
+    let mut ready = false;
+    while !ready && Instant::now() < deadline {
+        ready = client
             .get(format!("http://127.0.0.1:{port}/readyz"))
             .send()
             .await
-            && r.status() == 200
-        {
-            return child;
+            .is_ok_and(|r| r.status() == 200);
+        if !ready {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("the service did not become ready");
+    if !ready {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the service did not become ready");
+    }
+    child
 }
 
 fn token() -> String {
