@@ -3,6 +3,7 @@
 //! database ([`server`]) and the measured queries ([`measure`]).
 
 pub mod generate;
+pub mod load;
 pub mod measure;
 pub mod server;
 

@@ -35,6 +35,18 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         needs: u64,
     },
+    /// Mixed load (80% reads, 15% change-feed reads, 5% writes) for a fixed
+    /// time; reports errors, latencies and resident memory.
+    Load {
+        #[command(flatten)]
+        data: Data,
+        /// How long, in seconds.
+        #[arg(long, default_value_t = 300)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -90,6 +102,27 @@ async fn run(cli: Cli) -> Result<(), alliance_bench::Error> {
                 latency.mean_ms,
                 latency.mean_candidates
             );
+        }
+        Command::Load {
+            data,
+            seconds,
+            clients,
+        } => {
+            let server = prepare(&data).await?;
+            let report = alliance_bench::load::mixed(
+                &server,
+                std::time::Duration::from_secs(seconds),
+                clients,
+                data.seed,
+            )
+            .await?;
+            print!("{}", alliance_bench::load::render(&report));
+            if report.errors > 0 {
+                return Err(alliance_bench::Error::Request(format!(
+                    "{} requests failed",
+                    report.errors
+                )));
+            }
         }
     }
     Ok(())

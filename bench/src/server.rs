@@ -1,7 +1,7 @@
 //! The service, started in-process on a benchmark database.
 
 use alliance_api::auth::{Claims, Role, mint};
-use alliance_api::config::{AuthConfig, DatabaseConfig, ServeConfig};
+use alliance_api::config::{AuthConfig, DatabaseConfig, Limits, ServeConfig};
 use alliance_api::startup::Application;
 use sea_orm::DatabaseConnection;
 
@@ -37,7 +37,12 @@ impl Server {
                 .map_err(|_| Error::Service("loopback address".into()))?,
             port: 0,
             demo_data: Some(false),
-            limits: Default::default(),
+            // The benchmark measures the service, not its rate limiter.
+            limits: Limits {
+                rate_limit_anonymous: u64::MAX / 4,
+                rate_limit_token: u64::MAX / 4,
+                ..Limits::default()
+            },
         };
         let app = Application::build(&config)
             .await

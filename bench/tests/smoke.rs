@@ -52,5 +52,21 @@ async fn the_harness_generates_and_measures_a_small_data_set() {
         latency.mean_candidates > 0.0,
         "the data set yields candidates"
     );
+
+    // A short mixed load: every kind of request answered, none failed.
+    let report = alliance_bench::load::mixed(&server, std::time::Duration::from_secs(2), 2, 7)
+        .await
+        .expect("the load runs");
+    assert_eq!(report.errors, 0, "{:?}", report.samples);
+    for kind in [
+        alliance_bench::load::Kind::Read,
+        alliance_bench::load::Kind::Feed,
+    ] {
+        assert!(
+            report.latencies.iter().any(|(k, _)| *k == kind),
+            "{kind:?} requests ran"
+        );
+    }
+    assert!(!report.rss_kib.is_empty());
     std::fs::remove_file(&path).ok();
 }
