@@ -187,11 +187,11 @@ async fn run(
         .to_owned();
     let principal = match authenticate(&state, &headers).await {
         Ok(principal) => principal,
-        Err(error) => return error_response(&error),
+        Err(error) => return with_request_id(error_response(&error), &request_id).await,
     };
     let caller = match &principal {
         Principal::Anonymous => Caller {
-            key: format!("address:{}", peer.ip()),
+            key: crate::ratelimit::address_key(peer.ip()),
             budget: state.limits.rate_limit_anonymous,
             principal,
         },
@@ -226,7 +226,7 @@ async fn run(
                 let error = AppError::RateLimited {
                     retry_after_secs: decision.retry_after_secs,
                 };
-                let mut response = error_response(&error);
+                let mut response = with_request_id(error_response(&error), &request_id).await;
                 with_rate_headers(&mut response, &decision);
                 return response;
             }
@@ -329,6 +329,34 @@ async fn one(
         Ok(shape) => shape,
         Err(error) => return Ok(refused(error)),
     };
+    // The subgraph SDL is the schema: not served when introspection is off.
+    if !state.limits.introspection && guard::selects_root_field(document, "_service") {
+        return Ok(Outcome {
+            body: json!({ "errors": [{ "message": "the query does not fit the schema", "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] }),
+            request_error: true,
+            decision: None,
+        });
+    }
+    // Metrics label: the operation's name when the document has it and it is
+    // a plain, short name (clients choose names; the label set stays small).
+    let label = match operation.operation_name.as_deref() {
+        None => "anonymous".to_owned(),
+        Some(name)
+            if name.len() <= 64
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && guard::operation(document, Some(name)).is_some() =>
+        {
+            name.to_owned()
+        }
+        Some(_) => "other".to_owned(),
+    };
+    if shape.cost > caller.budget {
+        // It could never run, however long the caller waited.
+        return Ok(refused(guard::limit(format!(
+            "the query may cost {}, more than the {} a minute this caller may spend",
+            shape.cost, caller.budget
+        ))));
+    }
     let decision = state.limiter.charge(&caller.key, shape.cost, caller.budget);
     if !decision.allowed {
         return Err(Refusal::Rate(decision));
@@ -344,12 +372,16 @@ async fn one(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     state.metrics.observe(
-        operation.operation_name.as_deref(),
+        Some(&label),
         outcome_label(&response.errors, request_error),
         started.elapsed(),
     );
     let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
     if let Value::Object(fields) = &mut body {
+        if request_error {
+            // A request that could not run has no `data` (GraphQL over HTTP).
+            fields.remove("data");
+        }
         let extensions = fields.entry("extensions").or_insert_with(|| json!({}));
         if let Value::Object(extensions) = extensions {
             extensions.insert(
@@ -429,6 +461,19 @@ fn refuse(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
         .unwrap_or_default();
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] });
     (status, axum::Json(body)).into_response()
+}
+
+/// Adds the request id to the errors of a response built elsewhere.
+async fn with_request_id(response: Response, request_id: &str) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    stamp(&mut json, request_id, true);
+    let mut response = Response::from_parts(parts, axum::body::Body::from(json.to_string()));
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response
 }
 
 fn with_rate_headers(response: &mut Response, decision: &Decision) {

@@ -88,56 +88,76 @@ pub fn limit(message: String) -> AppError {
     AppError::LimitExceeded(message)
 }
 
-/// The deepest nesting of `{`, `[` and `(` outside strings and comments.
+/// The deepest nesting of `{`, `[` and `(` outside strings and comments,
+/// following the GraphQL grammar: in a block string `"""…"""` only `\"""` is
+/// an escape; a plain string ends at its closing quote or at the end of the
+/// line; a comment runs to the end of the line. Where the grammar would
+/// refuse the text anyway, brackets are counted rather than skipped, so the
+/// scan never reports less nesting than the parser would meet.
 fn bracket_depth(text: &str) -> usize {
+    let bytes = text.as_bytes();
     let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' || c == '\r' {
+    let mut i = 0;
+    let starts = |at: usize, what: &[u8]| bytes.get(at..at + what.len()) == Some(what);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if starts(i, b"\"\"\"") => {
+                let open = i;
+                i += 3;
+                let mut closed = false;
+                while i < bytes.len() {
+                    if starts(i, b"\\\"\"\"") {
+                        i += 4;
+                    } else if starts(i, b"\"\"\"") {
+                        i += 3;
+                        closed = true;
                         break;
-                    }
-                }
-            }
-            '"' => {
-                // A block string `"""…"""` or a plain string; escapes skipped.
-                let block = chars.peek() == Some(&'"') && {
-                    chars.next();
-                    if chars.peek() == Some(&'"') {
-                        chars.next();
-                        true
                     } else {
-                        // `""`: an empty string.
-                        continue;
-                    }
-                };
-                let mut quotes = 0;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                            quotes = 0;
-                        }
-                        '"' if !block => break,
-                        '"' => {
-                            quotes += 1;
-                            if quotes == 3 {
-                                break;
-                            }
-                        }
-                        _ => quotes = 0,
+                        i += 1;
                     }
                 }
+                if !closed {
+                    // Never closed: not a string to the parser either; count on.
+                    i = open + 3;
+                }
+                continue;
             }
-            '{' | '[' | '(' => {
+            b'"' => {
+                let open = i;
+                i += 1;
+                let mut closed = false;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if !matches!(bytes.get(i + 1), Some(b'\n' | b'\r')) => i += 2,
+                        b'"' => {
+                            i += 1;
+                            closed = true;
+                            break;
+                        }
+                        // A line break ends a plain string for the scan: the
+                        // parser refuses it, and what follows is counted.
+                        b'\n' | b'\r' => break,
+                        _ => i += 1,
+                    }
+                }
+                if !closed {
+                    i = open + 1;
+                }
+                continue;
+            }
+            b'{' | b'[' | b'(' => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     deepest
 }
@@ -179,27 +199,64 @@ pub fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
     operation(document, name).is_some_and(|op| op.ty == OperationType::Mutation)
 }
 
-/// Measures the request's operation and checks it against the limits.
+/// Measures the request's operation and checks the whole document against
+/// the limits. Every operation is walked, not only the one that runs: the
+/// engine validates all of them, so all of them must be cheap to expand.
 pub fn check(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
     limits: &Limits,
 ) -> Result<Shape, AppError> {
-    let Some(op) = operation(document, operation_name) else {
-        // The engine reports the missing or ambiguous operation.
-        return Ok(Shape::default());
+    let selected = operation(document, operation_name).ok_or_else(|| {
+        AppError::bad_input(
+            "operationName",
+            match operation_name {
+                Some(name) => format!("the document has no operation named {name:?}"),
+                None => "the document has several operations: name one in `operationName`".into(),
+            },
+        )
+    })?;
+    // Values and directives, once per definition (not per expansion).
+    let operations: Vec<&OperationDefinition> = match &document.operations {
+        DocumentOperations::Single(op) => vec![&op.node],
+        DocumentOperations::Multiple(ops) => ops.values().map(|op| &op.node).collect(),
     };
-    let mut walk = Walk {
-        document,
-        variables,
-        limits,
-        fragments: Vec::new(),
-        shape: Shape::default(),
-        visited: 0,
-    };
-    walk.selection_set(&op.selection_set.node, 1, 1)?;
-    let shape = walk.shape;
+    for op in &operations {
+        for definition in &op.variable_definitions {
+            if let Some(default) = &definition.node.default_value {
+                let value = default.node.clone().into_value();
+                check_value(&value, limits)?;
+            }
+        }
+        check_directives(&op.directives, limits)?;
+        check_values(&op.selection_set.node, limits)?;
+    }
+    for fragment in document.fragments.values() {
+        check_directives(&fragment.node.directives, limits)?;
+        check_values(&fragment.node.selection_set.node, limits)?;
+    }
+    // The expansion of every operation, under one budget of selections.
+    let mut visited = 0;
+    let mut shape = Shape::default();
+    for op in operations {
+        let mut walk = Walk {
+            document,
+            variables,
+            defaults: op,
+            limits,
+            fragments: Vec::new(),
+            shape: Shape::default(),
+            visited,
+        };
+        walk.selection_set(&op.selection_set.node, 1, 1, 0)?;
+        visited = walk.visited;
+        if std::ptr::eq(op, selected) {
+            shape = walk.shape;
+        } else {
+            shape.aliases += walk.shape.aliases;
+        }
+    }
     if shape.aliases > limits.max_aliases {
         return Err(limit(format!(
             "the query has {} aliases; at most {} are allowed",
@@ -215,9 +272,95 @@ pub fn check(
     Ok(shape)
 }
 
+/// Whether the document selects `field` at the root of any operation (looking
+/// through fragments).
+pub fn selects_root_field(document: &ExecutableDocument, field: &str) -> bool {
+    fn has(document: &ExecutableDocument, set: &SelectionSet, field: &str, depth: usize) -> bool {
+        depth < 8
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => f.node.name.node.as_str() == field,
+                Selection::InlineFragment(i) => {
+                    has(document, &i.node.selection_set.node, field, depth + 1)
+                }
+                Selection::FragmentSpread(s) => document
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| has(document, &f.node.selection_set.node, field, depth + 1)),
+            })
+    }
+    let operations: Vec<&OperationDefinition> = match &document.operations {
+        DocumentOperations::Single(op) => vec![&op.node],
+        DocumentOperations::Multiple(ops) => ops.values().map(|op| &op.node).collect(),
+    };
+    operations
+        .iter()
+        .any(|op| has(document, &op.selection_set.node, field, 0))
+}
+
+fn check_value(value: &Value, limits: &Limits) -> Result<(), AppError> {
+    if value_has_nul(value) {
+        return Err(nul());
+    }
+    if value_depth(value) > limits.max_value_depth {
+        return Err(limit(format!(
+            "an argument nests deeper than {} levels",
+            limits.max_value_depth
+        )));
+    }
+    Ok(())
+}
+
+fn check_directives(
+    directives: &[Positioned<async_graphql::parser::types::Directive>],
+    limits: &Limits,
+) -> Result<(), AppError> {
+    if directives.len() > limits.max_directives_per_field {
+        return Err(limit(format!(
+            "a field has {} directives; at most {} are allowed",
+            directives.len(),
+            limits.max_directives_per_field
+        )));
+    }
+    for directive in directives {
+        for (_, value) in &directive.node.arguments {
+            check_value(&value.node, limits)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the values and directives written in a selection set, without
+/// expanding fragment spreads (each fragment is checked once on its own).
+fn check_values(set: &SelectionSet, limits: &Limits) -> Result<(), AppError> {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                check_directives(&field.node.directives, limits)?;
+                for (_, value) in &field.node.arguments {
+                    check_value(&value.node, limits)?;
+                }
+                check_values(&field.node.selection_set.node, limits)?;
+            }
+            Selection::InlineFragment(fragment) => {
+                check_directives(&fragment.node.directives, limits)?;
+                check_values(&fragment.node.selection_set.node, limits)?;
+            }
+            Selection::FragmentSpread(spread) => {
+                check_directives(&spread.node.directives, limits)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How deep fragments may nest inside one another while expanding.
+const MAX_FRAGMENT_NESTING: usize = 32;
+
 struct Walk<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
+    /// The operation walked, for the defaults of its variables.
+    defaults: &'a OperationDefinition,
     limits: &'a Limits,
     /// Fragments being walked (a cycle stops the walk; validation reports it).
     fragments: Vec<&'a Name>,
@@ -231,11 +374,17 @@ impl<'a> Walk<'a> {
         set: &'a SelectionSet,
         depth: usize,
         times: u64,
+        nesting: usize,
     ) -> Result<(), AppError> {
         if depth > self.limits.max_depth + 1 {
             return Err(limit(format!(
                 "the query nests deeper than {} levels",
                 self.limits.max_depth
+            )));
+        }
+        if nesting > MAX_FRAGMENT_NESTING {
+            return Err(limit(format!(
+                "fragments nest deeper than {MAX_FRAGMENT_NESTING} levels"
             )));
         }
         for item in &set.items {
@@ -251,38 +400,26 @@ impl<'a> Walk<'a> {
                     if field.alias.is_some() {
                         self.shape.aliases += 1;
                     }
-                    if field.directives.len() > self.limits.max_directives_per_field {
-                        return Err(limit(format!(
-                            "a field has {} directives; at most {} are allowed",
-                            field.directives.len(),
-                            self.limits.max_directives_per_field
-                        )));
-                    }
-                    for (_, value) in &field.arguments {
-                        if value_has_nul(&value.node) {
-                            return Err(nul());
-                        }
-                        if value_depth(&value.node) > self.limits.max_value_depth {
-                            return Err(limit(format!(
-                                "an argument nests deeper than {} levels",
-                                self.limits.max_value_depth
-                            )));
-                        }
-                    }
                     if field.selection_set.node.items.is_empty() {
                         continue;
                     }
                     self.shape.depth = self.shape.depth.max(depth);
                     self.shape.cost = self.shape.cost.saturating_add(times);
-                    let page = self.page(&field.arguments, &field.selection_set.node);
+                    let page = self.page(&field.arguments, &field.selection_set.node)?;
                     self.selection_set(
                         &field.selection_set.node,
                         depth + 1,
                         times.saturating_mul(page),
+                        nesting,
                     )?;
                 }
                 Selection::InlineFragment(fragment) => {
-                    self.selection_set(&fragment.node.selection_set.node, depth, times)?;
+                    self.selection_set(
+                        &fragment.node.selection_set.node,
+                        depth,
+                        times,
+                        nesting + 1,
+                    )?;
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = &spread.node.fragment_name.node;
@@ -293,7 +430,12 @@ impl<'a> Walk<'a> {
                         continue;
                     };
                     self.fragments.push(name);
-                    self.selection_set(&fragment.node.selection_set.node, depth, times)?;
+                    self.selection_set(
+                        &fragment.node.selection_set.node,
+                        depth,
+                        times,
+                        nesting + 1,
+                    )?;
                     self.fragments.pop();
                 }
             }
@@ -301,36 +443,99 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
+    /// A number given as an argument: a literal, or a variable's value (its
+    /// default when the request gives none).
+    fn number(&self, value: &Value) -> Option<u64> {
+        let constant = |value: &ConstValue| match value {
+            ConstValue::Number(n) => n.as_u64(),
+            _ => None,
+        };
+        match value {
+            Value::Number(n) => n.as_u64(),
+            Value::Variable(var) => match self.variables.get(var) {
+                Some(value) => constant(value),
+                None => self
+                    .defaults
+                    .variable_definitions
+                    .iter()
+                    .find(|d| d.node.name.node == *var)
+                    .and_then(|d| d.node.default_value.as_ref())
+                    .and_then(|v| constant(&v.node)),
+            },
+            _ => None,
+        }
+    }
+
+    /// The length of a list given as an argument (a literal or a variable).
+    fn list_length(&self, value: &Value) -> Option<u64> {
+        match value {
+            Value::List(items) => Some(items.len() as u64),
+            Value::Variable(var) => match self.variables.get(var) {
+                Some(ConstValue::List(items)) => Some(items.len() as u64),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// How many rows a field's children may be resolved for: its `first` or
-    /// `last` for a connection (one that selects `nodes` or `edges`) or a
-    /// list with paging arguments, else 1.
+    /// `last`; the length of the `ids` or `representations` it is given; the
+    /// default page size for a connection (one that selects `nodes` or
+    /// `edges`, also through fragments) without paging arguments; else 1.
     fn page(
         &self,
         arguments: &[(Positioned<Name>, Positioned<Value>)],
         children: &SelectionSet,
-    ) -> u64 {
-        let given = arguments
-            .iter()
-            .filter(|(name, _)| matches!(name.node.as_str(), "first" | "last"))
-            .filter_map(|(_, value)| match &value.node {
-                Value::Number(n) => n.as_u64(),
-                Value::Variable(var) => self.variables.get(var).and_then(|v| match v {
-                    ConstValue::Number(n) => n.as_u64(),
-                    _ => None,
-                }),
-                _ => None,
-            })
-            .max();
-        let connection = children.items.iter().any(|item| {
-            matches!(&item.node, Selection::Field(f)
-                if matches!(f.node.name.node.as_str(), "nodes" | "edges"))
-        });
-        match given {
-            // Out of range is refused when the field runs; count the most it could be.
-            Some(n) => n.min(MAX_PAGE_SIZE as u64).max(1),
-            None if connection => DEFAULT_PAGE_SIZE as u64,
-            None => 1,
+    ) -> Result<u64, AppError> {
+        let mut given = None;
+        for (name, value) in arguments {
+            match name.node.as_str() {
+                "first" | "last" => {
+                    if let Some(n) = self.number(&value.node) {
+                        // Out of range is refused when the field runs; count the most it could be.
+                        given = Some(given.unwrap_or(0).max(n.clamp(1, MAX_PAGE_SIZE as u64)));
+                    }
+                }
+                "ids" | "representations" => {
+                    let n = self.list_length(&value.node).unwrap_or(1);
+                    // `nodes(ids:)` pages like a list; a federation router
+                    // asks for many entities at once.
+                    let most = if name.node.as_str() == "ids" {
+                        100
+                    } else {
+                        1_000
+                    };
+                    if n > most {
+                        return Err(limit(format!(
+                            "`{}` holds {n} items; at most {most} are allowed",
+                            name.node
+                        )));
+                    }
+                    given = Some(given.unwrap_or(0).max(n.max(1)));
+                }
+                _ => {}
+            }
         }
+        Ok(match given {
+            Some(n) => n,
+            None if self.is_connection(children, 0) => DEFAULT_PAGE_SIZE as u64,
+            None => 1,
+        })
+    }
+
+    fn is_connection(&self, set: &SelectionSet, nesting: usize) -> bool {
+        nesting < 4
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => matches!(f.node.name.node.as_str(), "nodes" | "edges"),
+                Selection::InlineFragment(i) => {
+                    self.is_connection(&i.node.selection_set.node, nesting + 1)
+                }
+                Selection::FragmentSpread(s) => self
+                    .document
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| self.is_connection(&f.node.selection_set.node, nesting + 1)),
+            })
     }
 }
 
@@ -401,6 +606,91 @@ mod tests {
             "query { ...A } fragment A on Query { projects { nodes { id } } ...B } fragment B on Query { ...A }",
         );
         assert!(s.is_ok());
+    }
+
+    #[test]
+    fn block_strings_end_where_the_parser_ends_them() {
+        // `\\` is two plain characters in a block string; the string ends at
+        // the next `"""`, and the brackets after it are counted.
+        let deep = "[".repeat(5_000) + &"]".repeat(5_000);
+        let query = format!("{{ a(x: \"\"\"\\\\\"\"\"\"\"\", y: {deep}) }}");
+        assert!(bracket_depth(&query) >= 5_000, "{}", bracket_depth(&query));
+        // An escaped triple quote stays inside.
+        assert_eq!(bracket_depth("{ a(x: \"\"\" \\\"\"\" {{{ \"\"\") }"), 2);
+        // Unterminated strings hide nothing.
+        assert_eq!(bracket_depth("{ a(x: \"\"\" [[["), 5);
+        assert_eq!(bracket_depth("{ a(x: \"abc [[[\n) }"), 5);
+    }
+
+    #[test]
+    fn every_operation_is_walked_and_the_selected_one_is_costed() {
+        let mut query = String::from(
+            "query A { __typename } query B { ...F9 } fragment F0 on Query { projects { totalCount } }",
+        );
+        for level in 1..10 {
+            let spreads = format!("...F{} ", level - 1).repeat(10);
+            query.push_str(&format!(" fragment F{level} on Query {{ {spreads} }}"));
+        }
+        let document = async_graphql::parser::parse_query(&query).expect("parses");
+        let checked = check(
+            &document,
+            Some("A"),
+            &Variables::default(),
+            &Limits::default(),
+        );
+        assert!(
+            matches!(checked, Err(AppError::LimitExceeded(_))),
+            "{checked:?}"
+        );
+        let document =
+            async_graphql::parser::parse_query("query A { __typename } query B { __typename }")
+                .expect("parses");
+        assert!(matches!(
+            check(
+                &document,
+                Some("Z"),
+                &Variables::default(),
+                &Limits::default()
+            ),
+            Err(AppError::BadUserInput { .. })
+        ));
+        assert!(matches!(
+            check(&document, None, &Variables::default(), &Limits::default()),
+            Err(AppError::BadUserInput { .. })
+        ));
+    }
+
+    #[test]
+    fn variable_defaults_and_fragments_count_in_the_cost() {
+        let s = shape("query($n: Int = 100) { projects(first: $n) { ...P } } fragment P on ProjectConnection { nodes { owner { name } } }").expect("ok");
+        assert_eq!(s.cost, 1 + 100 + 100);
+        let s = shape("{ projects { ... on ProjectConnection { nodes { owner { name } } } } }")
+            .expect("ok");
+        assert_eq!(
+            s.cost,
+            1 + 20 + 20,
+            "a connection behind an inline fragment"
+        );
+        let s =
+            shape("{ nodes(ids: [\"a\", \"b\", \"c\"]) { ... on Project { owner { name } } } }")
+                .expect("ok");
+        assert_eq!(s.cost, 1 + 3);
+    }
+
+    #[test]
+    fn nul_in_defaults_and_directives_is_refused() {
+        assert!(matches!(
+            shape(
+                "query($t: String = \"a\\u0000\") { projects(filter: { titleContains: $t }) { totalCount } }"
+            ),
+            Err(AppError::BadUserInput { .. })
+        ));
+        assert!(matches!(
+            shape(
+                "{ projects @include(if: true) { totalCount @skip(if: false) } a: __typename @deprecated(reason: \"\\u0000\") }"
+            ),
+            Err(AppError::BadUserInput { .. })
+        ));
     }
 
     #[test]

@@ -59,13 +59,25 @@ pub struct AppState {
 /// The router with its middleware.
 pub fn router(state: AppState) -> Router {
     let limits = Arc::clone(&state.limits);
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(
+    let origins = if limits.cors_origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
             limits
                 .cors_origins
                 .iter()
                 .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok()),
-        ))
+        )
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(origins)
+        .expose_headers([
+            REQUEST_ID,
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
+            header::RETRY_AFTER,
+        ])
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,
@@ -98,8 +110,8 @@ pub fn router(state: AppState) -> Router {
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panicked))
                 .layer(cors)
+                .layer(CatchPanicLayer::custom(panicked))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(limits.request_timeout_secs),

@@ -29,6 +29,23 @@ struct Bucket {
 
 /// Most callers remembered; idle ones (full buckets) are forgotten first.
 const MAX_CALLERS: usize = 100_000;
+/// A budget per minute is full again after a minute without requests.
+const FULL_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The rate-limit key of an anonymous client: its IPv4 address, or the /64
+/// network of its IPv6 address (one host commonly holds a whole /64).
+pub fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => format!("address:{v4}"),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("address:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// The budgets of all callers of this instance.
 #[derive(Default)]
@@ -48,10 +65,16 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_CALLERS && !buckets.contains_key(caller) {
-            buckets
-                .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
+            // Budgets refill within a minute: a caller idle that long has a
+            // full one again, the same as a new caller.
+            buckets.retain(|_, b| now.duration_since(b.at) < FULL_AFTER);
             if buckets.len() >= MAX_CALLERS {
-                buckets.clear();
+                // Still full: forget the tenth least recently seen.
+                let mut seen: Vec<Instant> = buckets.values().map(|b| b.at).collect();
+                let cut = seen.len() / 10;
+                let (_, oldest_kept, _) = seen.select_nth_unstable(cut);
+                let oldest_kept = *oldest_kept;
+                buckets.retain(|_, b| b.at >= oldest_kept);
             }
         }
         let bucket = buckets.entry(caller.to_owned()).or_insert(Bucket {

@@ -135,6 +135,9 @@ impl Application {
             }
             () = deadline => {
                 tracing::warn!(seconds = drain.as_secs(), "drain timeout: stopping with requests still in flight");
+                // Connections still lent to those requests are not waited for.
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.db.close_by_ref()).await;
+                return Ok(());
             }
         }
         self.db.close_by_ref().await?;

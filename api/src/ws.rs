@@ -328,7 +328,7 @@ impl Connection {
         let shape = guard::check(document, name.as_deref(), &variables, limits)?;
         let (key, budget) = match principal {
             Principal::Anonymous => (
-                format!("address:{}", self.peer.ip()),
+                crate::ratelimit::address_key(self.peer.ip()),
                 limits.rate_limit_anonymous,
             ),
             Principal::User { subject, .. } => {

@@ -603,7 +603,50 @@ async fn hostile_requests_are_refused_quickly_and_leak_nothing() {
         let a = attack(&app, "huge lists", query(&app, "mutation($p: [BuildBackBetter!]) { updateProject(input: { id: \"UHJvamVjdDox\", expectedVersion: 1, principles: $p }) { userErrors { code } } }", json!({ "p": principles })).bearer_auth(&coordinator)).await;
         assert!(a.status == 413 || a.json()["errors"].is_array() || a.json()["data"].is_object());
 
-        assert!(categories >= 27, "{categories} categories");
+        // 28. A fragment explosion in an operation that is not the one selected.
+        run("unselected operation");
+        let mut hidden = String::from(
+            "query A { __typename } query B { ...F7 } fragment F0 on Query { __typename }",
+        );
+        for level in 1..8 {
+            hidden.push_str(&format!(
+                " fragment F{level} on Query {{ {} }}",
+                format!("...F{} ", level - 1).repeat(40)
+            ));
+        }
+        for name in ["A", "nope"] {
+            let a = attack(
+                &app,
+                "unselected operation",
+                post(&app, json!({ "query": hidden, "operationName": name })),
+            )
+            .await;
+            assert!(
+                matches!(a.code().as_str(), "LIMIT_EXCEEDED" | "BAD_USER_INPUT"),
+                "{}",
+                a.body
+            );
+        }
+
+        // 29. Brackets hidden behind string escapes, deep enough to exhaust the parser's stack.
+        run("hidden nesting");
+        let deep = "[".repeat(30_000) + &"]".repeat(30_000);
+        for text in [
+            format!("{{ a(x: \"\"\"\\\\\"\"\"\"\"\", y: {deep}) }}"),
+            format!("{{ a(x: \"\\\\\", y: {deep}) }}"),
+            format!("{{ a(x: \"\"\"\n{deep}\n\"\"\") }} {deep}"),
+            format!("# comment\r{{ a(y: {deep}) }}"),
+        ] {
+            let a = attack(&app, "hidden nesting", post(&app, json!({ "query": text }))).await;
+            assert!(
+                a.json()["errors"].is_array(),
+                "{} {:.200}",
+                a.status,
+                a.body
+            );
+        }
+
+        assert!(categories >= 29, "{categories} categories");
         // Still serving.
         let (status, _) = app.get("/healthz").await;
         assert_eq!(status, 200);
@@ -630,6 +673,7 @@ async fn probes_learn_nothing_when_introspection_is_off() {
         "{ projet { id } }",
         "{ projects { nodes { titel } } }",
         "{ project(code: \"x\") { ... on Membr { id } } }",
+        "{ _service { sdl } }",
     ] {
         let a = attack(&app, "probe", query(&app, probe, json!({}))).await;
         for name in [
