@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(axum::middleware::map_response(plain_errors_as_json))
                 .layer(TraceLayer::new_for_http().make_span_with(
                     |request: &axum::http::Request<_>| {
                         let id = request
@@ -332,6 +333,46 @@ pub(crate) fn classify_errors(errors: &mut [async_graphql::ServerError]) {
             },
         );
     }
+}
+
+/// Refusals made by the middleware (body too large, time limit) come as plain
+/// text; clients get them in the GraphQL error format with the request id,
+/// like every other error.
+async fn plain_errors_as_json<B>(response: axum::http::Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let response = response.map(axum::body::Body::new);
+    let (message, code) = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ("the request body is too large", "LIMIT_EXCEEDED"),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("the request took longer than the time limit", "TIMEOUT")
+        }
+        _ => return response,
+    };
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let request_id = parts
+        .headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] });
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 /// A handler panicked: the client gets a plain 500, the detail goes to the log.

@@ -404,3 +404,87 @@ async fn seed_projects(conn: &sea_orm::DatabaseConnection, count: usize) {
         .expect("insert projects");
     }
 }
+
+/// A stand-in OTLP/HTTP collector: answers 200 to every request and counts
+/// `POST /v1/traces` with a protobuf body.
+fn collector() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 65536];
+            // Read the head, then as much body as announced.
+            loop {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let head = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            if head.starts_with("post /v1/traces")
+                && head.contains("content-type: application/x-protobuf")
+            {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test]
+async fn traces_are_exported_over_otlp_when_an_endpoint_is_set() {
+    let (collector_port, seen) = collector();
+    let db = sqlite_db("otlp");
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{collector_port}");
+    let mut child = start(
+        &db,
+        port,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("RUST_LOG", "info"),
+        ],
+    )
+    .await;
+    for _ in 0..3 {
+        let body = graphql(
+            port,
+            &token(),
+            "{ projects(first: 2) { totalCount } }",
+            json!({}),
+        )
+        .await
+        .expect("answer");
+        assert!(body["data"]["projects"]["totalCount"].is_number(), "{body}");
+    }
+    kill(&mut child, "-TERM");
+    let status = child.wait().expect("exit");
+    assert!(status.success(), "{status:?}");
+    // The last batch is sent on the way out.
+    assert!(
+        seen.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the collector received spans"
+    );
+}

@@ -282,8 +282,25 @@ async fn limits_refuse_with_a_message_that_names_them() {
     // The body size.
     let huge =
         json!({ "query": format!("{{ __typename }} #{}", "x".repeat(300 * 1024)) }).to_string();
-    let (status, _) = post_raw(&app, "application/json", &huge).await;
-    assert_eq!(status, 413);
+    let response = app
+        .client()
+        .post(format!("{}/graphql", app.address))
+        .header("Content-Type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_owned();
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], json!(id));
     app.finish().await;
 
     // Batching is off by default.
