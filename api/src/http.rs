@@ -54,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Statements run since start.
     pub statements: StatementCounter,
+    /// Live WebSocket connections per client address.
+    pub connections: Arc<crate::ws::ConnectionCounts>,
 }
 
 /// The router with its middleware.
@@ -98,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(plain_request_ids))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(axum::middleware::map_response(plain_errors_as_json))
                 .layer(TraceLayer::new_for_http().make_span_with(
@@ -333,6 +336,23 @@ pub(crate) fn classify_errors(errors: &mut [async_graphql::ServerError]) {
             },
         );
     }
+}
+
+/// A client may send its own `x-request-id` to follow a request through the
+/// logs; one that is long or holds other than letters, digits, `-`, `_` and
+/// `.` is replaced by a generated one.
+async fn plain_request_ids(mut request: axum::extract::Request) -> axum::extract::Request {
+    let usable = request.headers().get(&REQUEST_ID).is_none_or(|id| {
+        id.len() <= 64
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !usable {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
 }
 
 /// Refusals made by the middleware (body too large, time limit) come as plain

@@ -62,6 +62,7 @@ impl Application {
             limiter: Arc::new(RateLimiter::default()),
             metrics: Arc::new(Metrics::default()),
             statements: statements.clone(),
+            connections: Arc::default(),
         });
         Ok(Self {
             listener,

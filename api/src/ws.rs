@@ -19,7 +19,7 @@ use async_graphql::futures_util::StreamExt;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -37,6 +37,8 @@ use crate::loader::Loaders;
 pub const PROTOCOL: &str = "graphql-transport-ws";
 /// How long a client has to send `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Live WebSocket connections one client address may hold at a time.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
 /// Live operations one connection may hold at a time.
 pub const MAX_OPERATIONS: usize = 100;
 
@@ -104,11 +106,22 @@ pub async fn upgrade(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    let key = crate::ratelimit::address_key(peer.ip());
+    let Some(admitted) = state.connections.enter(&key, MAX_CONNECTIONS_PER_ADDRESS) else {
+        state.metrics.rate_limited();
+        let body = json!({ "errors": [{
+            "message": format!("at most {MAX_CONNECTIONS_PER_ADDRESS} live connections per client address"),
+            "extensions": { "code": "RATE_LIMITED" },
+        }]});
+        return (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    };
     let upgrade = upgrade
         .protocols([PROTOCOL])
         .max_message_size(state.limits.max_body_bytes);
     let spoken = upgrade.selected_protocol().is_some();
     upgrade.on_upgrade(move |socket| async move {
+        // Counted until the connection ends.
+        let _admitted = admitted;
         if spoken {
             Connection::new(socket, state, lang, peer).run().await;
         } else {
@@ -116,6 +129,53 @@ pub async fn upgrade(
             close(&mut socket, 4406, "Subprotocol not acceptable").await;
         }
     })
+}
+
+/// Live connections per client address.
+#[derive(Default)]
+pub struct ConnectionCounts {
+    counts: std::sync::Mutex<HashMap<String, usize>>,
+}
+
+/// One admitted connection; leaving frees its place.
+pub struct Admitted {
+    counts: Arc<ConnectionCounts>,
+    key: String,
+}
+
+impl ConnectionCounts {
+    /// Admits a connection of `key` unless it holds `max` already.
+    pub fn enter(self: &Arc<Self>, key: &str, max: usize) -> Option<Admitted> {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(key.to_owned()).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Admitted {
+            counts: Arc::clone(self),
+            key: key.to_owned(),
+        })
+    }
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let mut counts = self
+            .counts
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {

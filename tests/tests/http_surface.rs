@@ -375,6 +375,33 @@ async fn every_error_carries_the_request_id() {
 }
 
 #[tokio::test]
+async fn client_request_ids_are_kept_only_when_plain() {
+    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    for (sent, kept) in [
+        ("trace-42.a_b", true),
+        ("x".repeat(65).as_str(), false),
+        ("a b\"c", false),
+    ] {
+        let response = app
+            .client()
+            .post(format!("{}/graphql", app.address))
+            .header("x-request-id", sent)
+            .json(&json!({ "query": "{ nothing }" }))
+            .send()
+            .await
+            .expect("sent");
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .expect("id")
+            .to_owned();
+        assert_eq!(id == sent, kept, "{sent:?} -> {id:?}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["errors"][0]["extensions"]["requestId"], json!(id));
+    }
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn the_cost_budget_is_per_caller() {
     let app = spawn_app_with(
         "sqlite",

@@ -456,6 +456,33 @@ async fn protocol_violations_and_bad_tokens_close_with_the_protocol_codes() {
 }
 
 #[tokio::test]
+async fn one_address_holds_a_bounded_number_of_connections() {
+    let app = tests::spawn_app("sqlite", false).await;
+    let max = alliance_api::ws::MAX_CONNECTIONS_PER_ADDRESS;
+    let mut open = Vec::new();
+    for _ in 0..max {
+        open.push(WsClient::open(&app.address, None).await);
+    }
+    let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            url.as_str(),
+        )
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("value"),
+    );
+    let refused = tokio_tungstenite::connect_async(request).await;
+    assert!(refused.is_err(), "connection {} is refused", max + 1);
+    // A place frees when a connection ends.
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _again = WsClient::open(&app.address, None).await;
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn a_draft_project_cannot_be_followed_anonymously() {
     for app in spawn_apps(true).await {
         let coordinator = app.token(Role::Coordinator, None);
