@@ -468,3 +468,57 @@ async fn the_cost_budget_is_per_caller() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_flood_from_one_anonymous_client_leaves_a_partner_served() {
+    let app = std::sync::Arc::new(
+        spawn_app_with(
+            "sqlite",
+            true,
+            Limits {
+                rate_limit_anonymous: 500,
+                ..Limits::default()
+            },
+        )
+        .await,
+    );
+    let query = "{ projects { nodes { code owner { name } } } }";
+    // Eight anonymous tasks flood the service from one address.
+    let flood: Vec<_> = (0..8)
+        .map(|_| {
+            let app = std::sync::Arc::clone(&app);
+            tokio::spawn(async move {
+                let mut refused = 0;
+                for _ in 0..60 {
+                    let (status, _) = app.graphql_as(None, query, json!({})).await;
+                    if status == 429 {
+                        refused += 1;
+                    }
+                }
+                refused
+            })
+        })
+        .collect();
+    // Meanwhile a partner's requests are all served, each promptly.
+    let token = app.token(Role::Analyst, None);
+    let mut slowest = std::time::Duration::ZERO;
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        let (status, body) = app.graphql_as(Some(&token), query, json!({})).await;
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let mut refused = 0;
+    for task in flood {
+        refused += task.await.expect("flood task");
+    }
+    assert!(refused > 400, "the flood was refused: {refused} of 480");
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "slowest partner request {slowest:?}"
+    );
+    if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+        app.finish().await;
+    }
+}
