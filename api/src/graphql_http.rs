@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::guard;
-use crate::http::{AppState, authenticate, classify_errors, error_response};
+use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
 use crate::ratelimit::Decision;
@@ -180,14 +180,10 @@ async fn run(
     operations: Vec<Operation>,
     batched: bool,
 ) -> Response {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request_id(&headers).to_owned();
     let principal = match authenticate(&state, &headers).await {
         Ok(principal) => principal,
-        Err(error) => return with_request_id(error_response(&error), &request_id).await,
+        Err(error) => return error_response(&error, &request_id),
     };
     let caller = match &principal {
         Principal::Anonymous => Caller {
@@ -226,7 +222,7 @@ async fn run(
                 let error = AppError::RateLimited {
                     retry_after_secs: decision.retry_after_secs,
                 };
-                let mut response = with_request_id(error_response(&error), &request_id).await;
+                let mut response = error_response(&error, &request_id);
                 with_rate_headers(&mut response, &decision);
                 return response;
             }
@@ -455,25 +451,9 @@ fn refuse(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
         _ => "BAD_REQUEST",
     };
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let request_id = request_id(headers);
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] });
     (status, axum::Json(body)).into_response()
-}
-
-/// Adds the request id to the errors of a response built elsewhere.
-async fn with_request_id(response: Response, request_id: &str) -> Response {
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, axum::body::Body::empty());
-    };
-    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    stamp(&mut json, request_id, true);
-    let mut response = Response::from_parts(parts, axum::body::Body::from(json.to_string()));
-    response.headers_mut().remove(header::CONTENT_LENGTH);
-    response
 }
 
 fn with_rate_headers(response: &mut Response, decision: &Decision) {

@@ -24,8 +24,6 @@ use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub struct Shape {
     /// Its cost (see the module documentation).
     pub cost: u64,
-    /// Its deepest selection nesting.
-    pub depth: usize,
     /// Its aliased fields.
     pub aliases: usize,
 }
@@ -403,7 +401,6 @@ impl<'a> Walk<'a> {
                     if field.selection_set.node.items.is_empty() {
                         continue;
                     }
-                    self.shape.depth = self.shape.depth.max(depth);
                     self.shape.cost = self.shape.cost.saturating_add(times);
                     let page = self.page(&field.arguments, &field.selection_set.node)?;
                     self.selection_set(

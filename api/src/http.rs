@@ -141,15 +141,15 @@ async fn export(
 ) -> Response {
     let principal = match authenticate(&state, &headers).await {
         Ok(principal) => principal,
-        Err(error) => return error_response(&error),
+        Err(error) => return error_response(&error, request_id(&headers)),
     };
     let export = match crate::export::parse_name(&file) {
         Ok(export) => export,
-        Err(error) => return error_response(&error),
+        Err(error) => return error_response(&error, request_id(&headers)),
     };
     let filter = match parse_filter(export.filter_kind(), params.filter.as_deref()) {
         Ok(filter) => filter,
-        Err(error) => return error_response(&error),
+        Err(error) => return error_response(&error, request_id(&headers)),
     };
     let writer = crate::export::Writer::new(state.db.clone(), principal, filter, export);
     match writer.lacks_required_rows().await {
@@ -161,7 +161,7 @@ async fn export(
             }]}));
             return (StatusCode::NOT_FOUND, body).into_response();
         }
-        Err(error) => return error_response(&error),
+        Err(error) => return error_response(&error, request_id(&headers)),
     }
     let stream = async_graphql::futures_util::stream::unfold(writer, |mut writer| async move {
         writer.next().await.map(|piece| (piece, writer))
@@ -290,8 +290,17 @@ pub(crate) async fn authorize(
     ))
 }
 
-/// A GraphQL error response for a request refused before execution.
-pub(crate) fn error_response(error: &AppError) -> Response {
+/// The request's id (set or kept by the request-id layer).
+pub(crate) fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// A GraphQL error response for a request refused before execution, with the
+/// request's id (left out when there is none to give).
+pub(crate) fn error_response(error: &AppError, request_id: &str) -> Response {
     let status = match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -300,9 +309,12 @@ pub(crate) fn error_response(error: &AppError) -> Response {
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let body = Json(json!({
-        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
-    }));
+    let mut extensions = json!({ "code": error.code() });
+    if !request_id.is_empty() {
+        extensions["requestId"] = json!(request_id);
+    }
+    let body =
+        Json(json!({ "errors": [{ "message": error.to_string(), "extensions": extensions }] }));
     let mut response = (status, body).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response
@@ -403,7 +415,7 @@ fn panicked(detail: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| detail.downcast_ref::<&str>().copied())
         .unwrap_or("unknown");
     tracing::error!(%detail, "handler panicked");
-    error_response(&AppError::internal("handler panicked"))
+    error_response(&AppError::internal("handler panicked"), "")
 }
 
 /// The Prometheus metrics of this instance.

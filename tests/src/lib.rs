@@ -249,6 +249,34 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Creates a draft project titled `title` in Kharkiv oblast, led by the
+    /// demo member `kharkiv`, as the caller of `token`; returns its ID.
+    pub async fn create_draft(&self, token: &str, code: &str, title: &str) -> Value {
+        let ids = self
+            .data(
+                r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
+                json!({}),
+            )
+            .await;
+        let (_, body) = self
+            .graphql_as(
+                Some(token),
+                "mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id } userErrors { message } } }",
+                json!({ "i": {
+                    "code": code,
+                    "titles": { "en": title, "uk": "Чернетка" },
+                    "descriptions": { "en": "Draft.", "uk": "Чернетка." },
+                    "projectType": "REHABILITATION", "purpose": "RESTORATION",
+                    "sectorCode": "11220", "theme": "EDUCATION",
+                    "territoryId": ids["territory"]["id"], "ownerId": ids["member"]["id"]
+                } }),
+            )
+            .await;
+        let id = body["data"]["createProject"]["project"]["id"].clone();
+        assert!(id.is_string(), "[{}] draft created: {body}", self.backend);
+        id
+    }
+
     /// The HTTP client the helpers use.
     pub fn client(&self) -> &reqwest::Client {
         &self.client

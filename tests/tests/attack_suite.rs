@@ -371,18 +371,9 @@ async fn hostile_requests_are_refused_quickly_and_leak_nothing() {
         // 16. IDOR through node(id) on drafts.
         run("IDOR");
         let coordinator = app.token(Role::Coordinator, None);
-        let data = app
-            .data(
-                r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
-                json!({}),
-            )
+        let draft = app
+            .create_draft(&coordinator, "UA-SECRET-DRAFT", "Secret")
             .await;
-        let (_, created) = app.graphql_as(Some(&coordinator), r#"mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id code } } }"#, json!({ "i": {
-            "code": "UA-SECRET-DRAFT", "titles": { "en": "Secret", "uk": "Таємний" }, "descriptions": { "en": "Secret.", "uk": "Таємний." },
-            "projectType": "REHABILITATION", "purpose": "RESTORATION", "sectorCode": "11220", "theme": "EDUCATION",
-            "territoryId": data["territory"]["id"], "ownerId": data["member"]["id"] } })).await;
-        let draft = created["data"]["createProject"]["project"]["id"].clone();
-        assert!(draft.is_string(), "{created}");
         let other_editor = app.token(Role::Editor, Some("mykolaiv"));
         for token in [None, Some(other_editor.as_str())] {
             let mut request = query(

@@ -183,28 +183,9 @@ async fn anonymous_subscribers_get_only_changes_of_records_they_may_see() {
             )
             .await;
         // A draft is created (not visible), then a published project is renamed.
-        let data = app
-            .data(
-                r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
-                json!({}),
-            )
+        let draft = app
+            .create_draft(&coordinator, "UA-LIVE-DRAFT", "Draft")
             .await;
-        let (_, body) = app
-            .graphql_as(
-                Some(&coordinator),
-                r#"mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id } userErrors { message } } }"#,
-                json!({ "input": {
-                    "code": "UA-LIVE-DRAFT",
-                    "titles": { "en": "Draft", "uk": "Чернетка" },
-                    "descriptions": { "en": "Draft.", "uk": "Чернетка." },
-                    "projectType": "REHABILITATION", "purpose": "RESTORATION",
-                    "sectorCode": "11220", "theme": "EDUCATION",
-                    "territoryId": data["territory"]["id"], "ownerId": data["member"]["id"]
-                } }),
-            )
-            .await;
-        let draft = body["data"]["createProject"]["project"]["id"].clone();
-        assert!(draft.is_string(), "{body}");
         let (project, version, _) = project_and_funder(&app, "UA-KHA-2025-001").await;
         rename(&app, &coordinator, &project, version, "Public change").await;
         let change = next_changes(&mut client, "feed", 1).await.remove(0);
@@ -486,27 +467,9 @@ async fn one_address_holds_a_bounded_number_of_connections() {
 async fn a_draft_project_cannot_be_followed_anonymously() {
     for app in spawn_apps(true).await {
         let coordinator = app.token(Role::Coordinator, None);
-        let data = app
-            .data(
-                r#"{ territory(code: "UA-63") { id } member(slug: "kharkiv") { id } }"#,
-                json!({}),
-            )
+        let draft = app
+            .create_draft(&coordinator, "UA-LIVE-HIDDEN", "Hidden")
             .await;
-        let (_, body) = app
-            .graphql_as(
-                Some(&coordinator),
-                r#"mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }"#,
-                json!({ "input": {
-                    "code": "UA-LIVE-HIDDEN",
-                    "titles": { "en": "Hidden", "uk": "Прихований" },
-                    "descriptions": { "en": "Hidden.", "uk": "Прихований." },
-                    "projectType": "REHABILITATION", "purpose": "RESTORATION",
-                    "sectorCode": "11220", "theme": "EDUCATION",
-                    "territoryId": data["territory"]["id"], "ownerId": data["member"]["id"]
-                } }),
-            )
-            .await;
-        let draft = body["data"]["createProject"]["project"]["id"].clone();
         let mut anonymous = WsClient::open(&app.address, None).await;
         anonymous
             .subscribe("d", PROJECT_UPDATED, json!({ "id": draft }))
