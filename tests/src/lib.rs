@@ -327,10 +327,15 @@ pub fn standards_dir() -> Option<PathBuf> {
 
 /// Inserts `count` published projects in an oblast, each with an owner, two
 /// participants and two funding records, for tests that need many rows.
-pub async fn insert_projects(db: &DatabaseConnection, count: usize, prefix: &str) {
+pub async fn insert_projects(pool: &DatabaseConnection, count: usize, prefix: &str) {
     use entity::{funding, member, participant, project, territory};
     use sea_orm::ActiveValue::{NotSet, Set};
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+
+    // One transaction on one connection: the rows are there together, and
+    // every insert sees the ones before it.
+    let txn = pool.begin().await.expect("begin");
+    let db = &txn;
 
     let now = chrono::Utc::now();
     let oblast = territory::Entity::find()
@@ -436,4 +441,5 @@ pub async fn insert_projects(db: &DatabaseConnection, count: usize, prefix: &str
             .expect("insert funding");
         }
     }
+    txn.commit().await.expect("commit");
 }
