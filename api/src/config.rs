@@ -107,6 +107,12 @@ pub struct ServeConfig {
     /// Limits on what a request may ask.
     #[command(flatten)]
     pub limits: Limits,
+    /// Benchmarking aid: serve this file's bytes as JSON at `POST /baseline`,
+    /// through the same middleware as `/graphql`, so that a benchmark can
+    /// compare a query with an endpoint that only returns its bytes
+    /// (docs/BENCHMARKS.md). No such route exists when unset.
+    #[arg(long, env = "BASELINE_RESPONSE_FILE", hide = true)]
+    pub baseline_response_file: Option<std::path::PathBuf>,
 }
 
 /// Limits on requests, with their documented defaults (docs/SECURITY.md).

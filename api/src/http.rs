@@ -56,6 +56,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Live WebSocket connections per client address.
     pub connections: Arc<crate::ws::ConnectionCounts>,
+    /// The bytes `POST /baseline` answers with, when configured.
+    pub baseline: Option<axum::body::Bytes>,
 }
 
 /// The router with its middleware.
@@ -87,7 +89,11 @@ pub fn router(state: AppState) -> Router {
             header::ACCEPT_LANGUAGE,
         ])
         .max_age(Duration::from_secs(600));
-    Router::new()
+    let mut routes = Router::new();
+    if state.baseline.is_some() {
+        routes = routes.route("/baseline", axum::routing::post(baseline));
+    }
+    routes
         .route(
             "/graphql",
             get(crate::graphql_http::get).post(crate::graphql_http::post),
@@ -431,6 +437,15 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The process is alive.
+/// The configured bytes, as a GraphQL answer would be sent (benchmarks only).
+async fn baseline(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.baseline.unwrap_or_default(),
+    )
+        .into_response()
+}
+
 async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }

@@ -51,6 +51,12 @@ impl Application {
             db.clone(),
             &config.database.database_url,
         ));
+        let baseline = match &config.baseline_response_file {
+            Some(path) => Some(axum::body::Bytes::from(std::fs::read(path).map_err(
+                |e| AppError::internal(format!("cannot read {}: {e}", path.display())),
+            )?)),
+            None => None,
+        };
         let (shutdown, shutdown_seen) = watch::channel(false);
         let router = http::router(AppState {
             db: db.clone(),
@@ -63,6 +69,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             statements: statements.clone(),
             connections: Arc::default(),
+            baseline,
         });
         Ok(Self {
             listener,

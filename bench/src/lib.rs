@@ -2,9 +2,11 @@
 //! generator ([`generate`]), a service started in-process on the generated
 //! database ([`server`]) and the measured queries ([`measure`]).
 
+pub mod compare;
 pub mod generate;
 pub mod load;
 pub mod measure;
+pub mod queries;
 pub mod server;
 
 /// Why a benchmark run stopped.

@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+use alliance_bench::compare::{Options, Peer, compare, render};
 use alliance_bench::generate::{Sizes, generate};
 use alliance_bench::measure::{open_needs, suggestions};
+use alliance_bench::queries::Query;
 use alliance_bench::server::Server;
 use clap::{Parser, Subcommand};
 use sea_orm::ConnectionTrait;
@@ -46,6 +48,47 @@ enum Command {
         /// Concurrent clients.
         #[arg(long, default_value_t = 16)]
         clients: usize,
+    },
+    /// The service side by side with PostGraphile and the raw-SQL floor on
+    /// the same PostgreSQL database (generating the data set first when it is
+    /// empty): every query checked on every implementation, then timed in
+    /// alternating rounds. Needs `oha`, `wrk`, `pgbench` and `npx`; writes a
+    /// Markdown report to stdout.
+    Compare {
+        #[command(flatten)]
+        data: Data,
+        /// Queries, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "q1,q2,q3,q4,q5,q6")]
+        queries: Vec<Query>,
+        /// Implementations, comma-separated: alliance, postgraphile, sql.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "alliance,postgraphile,sql"
+        )]
+        peers: Vec<Peer>,
+        /// Rounds of alternation.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Closed-loop connection counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,50")]
+        connections: Vec<usize>,
+        /// Leave out the open loop at a fixed rate.
+        #[arg(long)]
+        no_open_loop: bool,
+        /// Rows before the deep page of Q5.
+        #[arg(long, default_value_t = 40_000)]
+        deep: u64,
+        /// The service binary (default: `alliance` beside this program,
+        /// i.e. `cargo build --release` first).
+        #[arg(long)]
+        alliance_binary: Option<std::path::PathBuf>,
+        /// Folder for scripts and logs.
+        #[arg(long, default_value = "target/bench-work")]
+        work_dir: std::path::PathBuf,
     },
 }
 
@@ -102,6 +145,51 @@ async fn run(cli: Cli) -> Result<(), alliance_bench::Error> {
                 latency.mean_ms,
                 latency.mean_candidates
             );
+        }
+        Command::Compare {
+            data,
+            queries,
+            peers,
+            rounds,
+            seconds,
+            connections,
+            no_open_loop,
+            deep,
+            alliance_binary,
+            work_dir,
+        } => {
+            if !data.database_url.starts_with("postgres") {
+                return Err(alliance_bench::Error::Service(
+                    "the comparison runs on PostgreSQL (PostGraphile and pgbench need it)".into(),
+                ));
+            }
+            let server = prepare(&data).await?;
+            let alliance_binary = match alliance_binary {
+                Some(path) => path,
+                None => std::env::current_exe()
+                    .map_err(|e| alliance_bench::Error::Service(e.to_string()))?
+                    .with_file_name("alliance"),
+            };
+            let options = Options {
+                database_url: data.database_url.clone(),
+                queries,
+                peers,
+                rounds,
+                seconds,
+                connections,
+                open_loop: !no_open_loop,
+                alliance_binary,
+                work_dir,
+                deep,
+            };
+            let report = compare(&server.db, &options).await?;
+            print!("{}", render(&report, &options));
+            let errors: u64 = report.samples.iter().map(|s| s.errors).sum();
+            if errors > 0 {
+                return Err(alliance_bench::Error::Request(format!(
+                    "{errors} requests failed under load"
+                )));
+            }
         }
         Command::Load {
             data,

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::Error;
 
 /// Signing secret of the benchmark tokens (the service is local and throwaway).
-const SECRET: &str = "benchmark-secret-0123456789abcdef0123456789";
+pub const SECRET: &str = "benchmark-secret-0123456789abcdef0123456789";
 
 /// A running service.
 pub struct Server {
@@ -43,6 +43,7 @@ impl Server {
                 rate_limit_token: u64::MAX / 4,
                 ..Limits::default()
             },
+            baseline_response_file: None,
         };
         let app = Application::build(&config)
             .await
@@ -59,19 +60,24 @@ impl Server {
 
     /// A coordinator's token, valid for a day.
     pub fn coordinator_token(&self) -> Result<String, Error> {
-        let now = chrono::Utc::now().timestamp() as u64;
-        mint(
-            SECRET,
-            &Claims {
-                sub: "benchmark".into(),
-                exp: now + 86_400,
-                iat: Some(now),
-                iss: "alliance".into(),
-                aud: "alliance-api".into(),
-                role: Role::Coordinator,
-                member: None,
-            },
-        )
-        .map_err(|e| Error::Service(e.to_string()))
+        token(SECRET)
     }
+}
+
+/// A coordinator's token signed with `secret`, valid for a day.
+pub fn token(secret: &str) -> Result<String, Error> {
+    let now = chrono::Utc::now().timestamp() as u64;
+    mint(
+        secret,
+        &Claims {
+            sub: "benchmark".into(),
+            exp: now + 86_400,
+            iat: Some(now),
+            iss: "alliance".into(),
+            aud: "alliance-api".into(),
+            role: Role::Coordinator,
+            member: None,
+        },
+    )
+    .map_err(|e| Error::Service(e.to_string()))
 }

@@ -136,6 +136,7 @@ fn test_config(database_url: &str, demo: bool, limits: Limits) -> ServeConfig {
         port: 0,
         demo_data: Some(demo),
         limits,
+        baseline_response_file: None,
     }
 }
 
