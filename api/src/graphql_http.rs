@@ -22,7 +22,7 @@ use crate::error::AppError;
 use crate::guard;
 use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
 use crate::i18n::PreferredLang;
-use crate::loader::Loaders;
+use crate::loader::{Batched, LoadQueue, Loaders};
 use crate::ratelimit::Decision;
 
 /// The media type of the GraphQL-over-HTTP specification.
@@ -357,12 +357,17 @@ async fn one(
     if !decision.allowed {
         return Err(Refusal::Rate(decision));
     }
+    let queue = LoadQueue::default();
     let request = request
-        .data(Loaders::new(state.db.clone(), caller.principal.clone()))
+        .data(Loaders::batched(
+            state.db.clone(),
+            caller.principal.clone(),
+            queue.clone(),
+        ))
         .data(caller.principal.clone())
         .data(lang);
     let started = std::time::Instant::now();
-    let mut response = state.schema.execute(request).await;
+    let mut response = Batched::new(state.schema.execute(request), queue).await;
     classify_errors(&mut response.errors);
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

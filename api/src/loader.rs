@@ -7,8 +7,16 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::task::AtomicWaker;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{
@@ -149,20 +157,110 @@ impl<R: Children> Loader<i64> for ChildCounts<R> {
     }
 }
 
+/// Rows a batch may ask for at once: more keys than this split into several
+/// statements (a query's cost limit keeps real batches far below it).
+const MAX_BATCH: usize = 10_000;
+
+/// The batch loads of one request, waiting to be run by [`Batched`].
+#[derive(Clone, Default)]
+pub struct LoadQueue(Arc<QueueInner>);
+
+#[derive(Default)]
+struct QueueInner {
+    tasks: Mutex<Vec<BoxFuture<'static, ()>>>,
+    waker: AtomicWaker,
+}
+
+impl LoadQueue {
+    fn push(&self, task: BoxFuture<'static, ()>) {
+        self.0
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(task);
+        self.0.waker.wake();
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(
+            &mut *self
+                .0
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// Runs a request's execution and its batch loads in one task: the loads
+/// start only after every resolver that can run has run and asked for its
+/// keys, so that one list's children are one batch (one statement) and not
+/// as many batches as a timer happened to cut while another thread was
+/// still resolving the list.
+pub struct Batched<F: Future> {
+    execution: Pin<Box<F>>,
+    queue: LoadQueue,
+    running: FuturesUnordered<BoxFuture<'static, ()>>,
+}
+
+impl<F: Future> Batched<F> {
+    /// `execution`, with the loads of `queue` run beside it.
+    pub fn new(execution: F, queue: LoadQueue) -> Self {
+        Self {
+            execution: Box::pin(execution),
+            queue,
+            running: FuturesUnordered::new(),
+        }
+    }
+}
+
+impl<F: Future> Future for Batched<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        this.queue.0.waker.register(cx.waker());
+        loop {
+            if let Poll::Ready(output) = this.execution.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
+            this.running.extend(this.queue.take());
+            match this.running.poll_next_unpin(cx) {
+                // A batch arrived: the resolvers waiting for it can go on.
+                Poll::Ready(Some(())) => continue,
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     db: DatabaseConnection,
     principal: Principal,
     created: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
+    /// Where batch loads go when the request runs inside [`Batched`].
+    queue: Option<LoadQueue>,
 }
 
 impl Loaders {
-    /// Loaders for a request by `principal`.
+    /// Loaders for a request by `principal` whose batch loads run as tasks
+    /// of their own (for executions that are streams, like subscriptions).
     pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
         Self {
             db,
             principal,
             created: Mutex::new(HashMap::new()),
+            queue: None,
+        }
+    }
+
+    /// Loaders whose batch loads run in `queue`: the execution must be
+    /// wrapped in [`Batched`] with the same queue.
+    pub fn batched(db: DatabaseConnection, principal: Principal, queue: LoadQueue) -> Self {
+        Self {
+            queue: Some(queue),
+            ..Self::new(db, principal)
         }
     }
 
@@ -191,7 +289,19 @@ impl Loaders {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = created
             .entry((TypeId::of::<L>(), site.to_owned()))
-            .or_insert_with(|| Arc::new(DataLoader::new(make(), tokio::spawn)));
+            .or_insert_with(|| {
+                let loader = match &self.queue {
+                    Some(queue) => {
+                        let queue = queue.clone();
+                        DataLoader::new(make(), move |task| queue.push(task))
+                            // The batch is complete once the resolvers have
+                            // run (see [`Batched`]); no need to wait longer.
+                            .delay(Duration::ZERO)
+                    }
+                    None => DataLoader::new(make(), tokio::spawn),
+                };
+                Arc::new(loader.max_batch_size(MAX_BATCH))
+            });
         match Arc::clone(entry).downcast::<DataLoader<L>>() {
             Ok(loader) => loader,
             Err(_) => unreachable!("loaders are stored under their own type id"),

@@ -230,14 +230,28 @@ impl<M> PageOf<M> {
 fn keyset_condition<E: EntityTrait>(key: &SortKey<E>, cursor: &Cursor, after: bool) -> Condition {
     let greater = (key.direction == Direction::Asc) == after;
     let value = cursor.value.clone().into_value();
-    let (beyond_value, beyond_id) = if greater {
-        (key.column.gt(value.clone()), key.id.gt(cursor.id))
+    let (bound, beyond_value, beyond_id) = if greater {
+        (
+            key.column.gte(value.clone()),
+            key.column.gt(value.clone()),
+            key.id.gt(cursor.id),
+        )
     } else {
-        (key.column.lt(value.clone()), key.id.lt(cursor.id))
+        (
+            key.column.lte(value.clone()),
+            key.column.lt(value.clone()),
+            key.id.lt(cursor.id),
+        )
     };
-    Condition::any()
-        .add(beyond_value)
-        .add(Condition::all().add(key.column.eq(value)).add(beyond_id))
+    // The redundant bound on the sort column alone is what an index range
+    // scan starts from: without it, the OR below makes the database read the
+    // index from the first row on, and a page deep in a list gets slower the
+    // deeper it is.
+    Condition::all().add(bound).add(
+        Condition::any()
+            .add(beyond_value)
+            .add(Condition::all().add(key.column.eq(value)).add(beyond_id)),
+    )
 }
 
 /// Whether a cursor value fits the sort column: a tampered cursor must not

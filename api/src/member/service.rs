@@ -42,10 +42,10 @@ pub fn visible_member(table: &str, column: &str, principal: &Principal) -> Condi
     let statuses = PUBLIC_STATUSES.map(|s| format!("'{s}'")).join(", ");
     let own = principal
         .own_member()
-        .map(|id| format!(" OR m.id = {id}"))
+        .map(|id| format!(" OR vm.id = {id}"))
         .unwrap_or_default();
     Condition::all().add(Expr::cust(format!(
-        "\"{table}\".\"{column}\" IN (SELECT m.id FROM member m WHERE m.status IN ({statuses}){own})"
+        "EXISTS (SELECT 1 FROM member vm WHERE vm.id = \"{table}\".\"{column}\" AND (vm.status IN ({statuses}){own}))"
     )))
 }
 

@@ -43,10 +43,12 @@ pub fn visible_project(table: &str, column: &str, principal: &Principal) -> Cond
     let visibilities = PUBLIC_VISIBILITIES.map(|s| format!("'{s}'")).join(", ");
     let own = principal
         .own_member()
-        .map(|id| format!(" OR p.owner_id = {id}"))
+        .map(|id| format!(" OR vp.owner_id = {id}"))
         .unwrap_or_default();
+    // A correlated EXISTS: one primary-key lookup per row, also under an OR
+    // (an `IN (SELECT …)` there becomes a hash of every visible project).
     Condition::all().add(Expr::cust(format!(
-        "\"{table}\".\"{column}\" IN (SELECT p.id FROM project p WHERE p.visibility IN ({visibilities}){own})"
+        "EXISTS (SELECT 1 FROM project vp WHERE vp.id = \"{table}\".\"{column}\" AND (vp.visibility IN ({visibilities}){own}))"
     )))
 }
 
