@@ -65,9 +65,18 @@ where
 {
     let page = args.validate(R::sort().name)?;
     let (rows, total) = loaders(ctx)?
-        .children::<R>(&site(ctx), parent, page)
+        .children::<R>(&site(ctx), parent, page, wants_rows(ctx))
         .await?;
     Ok((rows.map(wrap), total))
+}
+
+/// Whether the selection of a connection asks for its rows (`nodes`,
+/// `edges` or `pageInfo`) and not only for `totalCount`.
+fn wants_rows(ctx: &Context<'_>) -> bool {
+    let selection = ctx.look_ahead();
+    ["nodes", "edges", "pageInfo"]
+        .into_iter()
+        .any(|field| selection.field(field).exists())
 }
 
 /// One page of a root list, rows wrapped as GraphQL nodes, with a deferred count.
@@ -84,7 +93,11 @@ where
     let page = args.validate(key.name)?;
     let db = loaders(ctx)?.db().clone();
     let count = pagination::count_statement(&db, select.clone());
-    let rows = pagination::fetch_page(&db, select, &key, &page).await?;
+    let rows = if wants_rows(ctx) {
+        pagination::fetch_page(&db, select, &key, &page).await?
+    } else {
+        PageOf::default()
+    };
     let total: TotalCount = std::sync::Arc::new(move || {
         let db = db.clone();
         let count = count.clone();

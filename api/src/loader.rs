@@ -337,13 +337,19 @@ impl Loaders {
         site: &str,
         parent: i64,
         page: Page,
+        wants_rows: bool,
     ) -> Result<(PageOf<<R::Entity as EntityTrait>::Model>, TotalCount)> {
-        let pages = self.get(site, || ChildPages::<R> {
-            db: self.db.clone(),
-            principal: self.principal.clone(),
-            relation: PhantomData,
-        });
-        let rows = pages.load_one((parent, page)).await?.unwrap_or_default();
+        let rows = if wants_rows {
+            let pages = self.get(site, || ChildPages::<R> {
+                db: self.db.clone(),
+                principal: self.principal.clone(),
+                relation: PhantomData,
+            });
+            pages.load_one((parent, page)).await?.unwrap_or_default()
+        } else {
+            // Only `totalCount` was asked for: no page to read.
+            PageOf::default()
+        };
         let counts = self.get(site, || ChildCounts::<R> {
             db: self.db.clone(),
             principal: self.principal.clone(),

@@ -127,6 +127,9 @@ pub struct Sample {
     pub peak_rss_mib: Option<f64>,
 }
 
+/// Requests whose statements are counted per query and implementation.
+const STATEMENT_SAMPLES: u64 = 3;
+
 /// A running HTTP implementation.
 struct Service {
     peer: Peer,
@@ -464,6 +467,9 @@ async fn oha(
         "json",
         "-z",
         &format!("{seconds}s"),
+        // Requests in flight at the deadline finish and count, so that the
+        // CPU they used is divided among requests that completed.
+        "--wait-ongoing-requests-after-deadline",
         "-c",
         &connections.to_string(),
         "-m",
@@ -755,6 +761,37 @@ async fn post(
     Ok((text, value))
 }
 
+/// Removes the projects the create runs wrote (codes `BENCH-W…`, `BENCH-SQL-…`,
+/// `BENCH-CHECK-…`) with whatever refers to them, and vacuums, so that the
+/// next measurement reads the generated data set and nothing else.
+async fn remove_created(db: &DatabaseConnection) -> Result<(), Error> {
+    let created = "SELECT id FROM project WHERE code LIKE 'BENCH-W%' OR code LIKE 'BENCH-SQL-%' OR code LIKE 'BENCH-CHECK-%'";
+    let referring = db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT CAST(conrelid::regclass AS TEXT), CAST(a.attname AS TEXT) FROM pg_constraint c \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.confrelid = 'project'::regclass AND c.contype = 'f'",
+        ))
+        .await?;
+    for row in referring {
+        let table: String = row.try_get_by_index(0)?;
+        let column: String = row.try_get_by_index(1)?;
+        db.execute_unprepared(&format!(
+            "DELETE FROM \"{table}\" WHERE \"{column}\" IN ({created})"
+        ))
+        .await?;
+    }
+    let removed = db
+        .execute_unprepared(&format!("DELETE FROM project WHERE id IN ({created})"))
+        .await?
+        .rows_affected();
+    if removed > 0 {
+        db.execute_unprepared("VACUUM ANALYZE project").await?;
+    }
+    Ok(())
+}
+
 fn unique_body(body: &str, tag: &str) -> String {
     body.replace(
         CODE,
@@ -769,6 +806,7 @@ fn unique_body(body: &str, tag: &str) -> String {
 pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Report, Error> {
     std::fs::create_dir_all(&options.work_dir).map_err(|e| Error::Service(e.to_string()))?;
     let http = reqwest::Client::new();
+    remove_created(db).await?;
     let mut params = Params::discover(db, options.deep).await?;
     let token = crate::server::token(crate::server::SECRET)?;
     let stats = StatementStats::open(db, &options.database_url).await;
@@ -818,6 +856,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
     };
 
     // Check every query on every implementation before anything is timed.
+    let mut statements_of: BTreeMap<(Query, Peer), f64> = BTreeMap::new();
     for &query in &options.queries {
         let mut reference: Option<(Peer, Vec<(String, String)>)> = None;
         for &peer in &options.peers {
@@ -838,6 +877,34 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                 Peer::Sql => queries::run_sql(db, query, &params).await?,
                 Peer::Baseline => continue,
             };
+            if let Some(stats) = &stats {
+                // Statements of one request, measured alone (under load,
+                // requests cut off at the end would skew the count).
+                stats.reset().await;
+                for round in 0..STATEMENT_SAMPLES {
+                    match peer {
+                        Peer::Sql => {
+                            queries::run_sql(db, query, &params).await?;
+                        }
+                        _ => {
+                            let url = url_of(peer).unwrap_or_default();
+                            let body =
+                                unique_body(&body_of(peer, query, &params), &format!("S{round}"));
+                            post(
+                                &http,
+                                &url,
+                                &body,
+                                (peer == Peer::Alliance && query == Query::Q6)
+                                    .then_some(token.as_str()),
+                            )
+                            .await?;
+                        }
+                    }
+                }
+                if let Some(count) = stats.count().await {
+                    statements_of.insert((query, peer), count as f64 / STATEMENT_SAMPLES as f64);
+                }
+            }
             let signature = queries::signature(query, &data);
             match &reference {
                 None => reference = Some((peer, signature)),
@@ -878,13 +945,30 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
         for round in 1..=options.rounds {
             let mut plans: Vec<(usize, Option<u64>)> =
                 options.connections.iter().map(|&c| (c, None)).collect();
-            if options.open_loop
-                && query != Query::Q6
-                && let Some(rate) = rate
-            {
-                plans.push((options.connections[0], Some(rate)));
+            if options.open_loop && query != Query::Q6 {
+                // Marks the open loop: its rate is set once the first round's
+                // closed loops have run.
+                plans.push((options.connections[0], Some(0)));
             }
-            for &(connections, rate) in &plans {
+            for &(connections, open) in &plans {
+                if open.is_some() && rate.is_none() {
+                    // Half the slowest closed-loop rate of the first round, so
+                    // every implementation can keep up and latencies compare.
+                    let slowest = report
+                        .samples
+                        .iter()
+                        .filter(|s| {
+                            s.query == query && s.rate.is_none() && s.peer != Peer::Baseline
+                        })
+                        .map(|s| s.rps)
+                        .fold(f64::INFINITY, f64::min);
+                    rate = Some(if slowest.is_finite() {
+                        ((slowest / 2.0) as u64).max(1)
+                    } else {
+                        1
+                    });
+                }
+                let rate = open.and(rate);
                 for &peer in &lineup {
                     run_number += 1;
                     let run = format!("BENCH-W{run_tag}-{run_number}");
@@ -894,9 +978,6 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         other => services.iter().find(|s| s.peer == other),
                     };
                     let pid = service.and_then(Service::pid);
-                    if let Some(stats) = &stats {
-                        stats.reset().await;
-                    }
                     let before = (pid.map(tree_cpu), postgres_cpu());
                     let sampling = Arc::new(AtomicBool::new(true));
                     let peak = Arc::new(AtomicU64::new(0));
@@ -972,10 +1053,6 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         load.errors += load.requests.saturating_sub(created);
                     }
                     let after = (pid.map(tree_cpu), postgres_cpu());
-                    let statements = match &stats {
-                        Some(stats) => stats.count().await,
-                        None => None,
-                    };
                     let per_request =
                         |delta: u64| delta as f64 / ticks * 1000.0 / load.requests.max(1) as f64;
                     let sample = Sample {
@@ -989,9 +1066,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         rps: load.rps,
                         p50_ms: load.p50_ms,
                         p99_ms: load.p99_ms,
-                        statements: statements
-                            .filter(|_| peer != Peer::Baseline)
-                            .map(|n| n as f64 / load.requests.max(1) as f64),
+                        statements: statements_of.get(&(query, peer)).copied(),
                         service_cpu_ms: before
                             .0
                             .zip(after.0)
@@ -1001,19 +1076,9 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                     };
                     eprintln!("{}", line(&sample));
                     report.samples.push(sample);
-                }
-            }
-            if rate.is_none() && options.open_loop {
-                // Half the slowest closed-loop rate of the first round, so every
-                // implementation can keep up and latencies compare.
-                let slowest = report
-                    .samples
-                    .iter()
-                    .filter(|s| s.query == query && s.rate.is_none() && s.peer != Peer::Baseline)
-                    .map(|s| s.rps)
-                    .fold(f64::INFINITY, f64::min);
-                if slowest.is_finite() && slowest >= 2.0 {
-                    rate = Some((slowest / 2.0) as u64);
+                    if query == Query::Q6 {
+                        remove_created(db).await?;
+                    }
                 }
             }
         }

@@ -183,8 +183,7 @@ async fn anonymous_subscribers_get_only_changes_of_records_they_may_see() {
             )
             .await;
         // A draft is created (not visible), then a published project is renamed.
-        let draft = app
-            .create_draft(&coordinator, "UA-LIVE-DRAFT", "Draft")
+        app.create_draft(&coordinator, "UA-LIVE-DRAFT", "Draft")
             .await;
         let (project, version, _) = project_and_funder(&app, "UA-KHA-2025-001").await;
         rename(&app, &coordinator, &project, version, "Public change").await;

@@ -4,11 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use entity::{funding, project};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, FromQueryResult, QuerySelect, QueryTrait, Statement,
-};
+use entity::funding;
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, QueryTrait, Statement};
 
 use crate::auth::Principal;
 use crate::error::Result;
@@ -75,6 +73,8 @@ struct Aggregate {
     committed: Option<i64>,
     disbursed: Option<i64>,
     projects: i64,
+    /// Which part of the statement the row comes from: 0 funding, 1 budgets, 2 counts.
+    part: i64,
 }
 
 type Key = (
@@ -170,27 +170,32 @@ fn dimensions(
     );
 }
 
-/// `FROM project p [JOIN the oblast it lies in]` over the projects of `ids`.
-fn projects_from(select: &mut SelectStatement, by: &[Dimension], ids: SelectStatement) {
-    select
-        .from_as(project::Entity, Alias::new("p"))
-        .and_where(Expr::col((Alias::new("p"), Alias::new("id"))).in_subquery(ids));
+/// `FROM (the listed projects) p [JOIN the oblast each lies in]`. The list
+/// is a derived table the database folds into the statement (no self-join);
+/// the oblast comes from a territory → oblast mapping joined by territory id,
+/// so the path comparison runs once per territory, not once per project.
+fn projects_from(select: &mut SelectStatement, by: &[Dimension], projects: SelectStatement) {
+    select.from_subquery(projects, Alias::new("p"));
     if by.contains(&Dimension::Oblast) {
-        select
+        let oblast_of = Query::select()
+            .expr_as(Expr::cust("\"t\".\"id\""), Alias::new("territory_id"))
+            .expr_as(Expr::cust("\"a\".\"id\""), Alias::new("id"))
+            .from_as(entity::territory::Entity, Alias::new("t"))
             .join_as(
                 sea_orm::JoinType::InnerJoin,
                 entity::territory::Entity,
-                Alias::new("t"),
-                Expr::cust("\"t\".\"id\" = \"p\".\"territory_id\""),
-            )
-            .join_as(
-                sea_orm::JoinType::InnerJoin,
-                entity::territory::Entity,
-                Alias::new("o"),
+                Alias::new("a"),
                 Expr::cust(
-                    "\"o\".\"level\" = 'OBLAST' AND \"t\".\"path\" LIKE (\"o\".\"path\" || '%')",
+                    "\"a\".\"level\" = 'OBLAST' AND \"t\".\"path\" LIKE (\"a\".\"path\" || '%')",
                 ),
-            );
+            )
+            .to_owned();
+        select.join_subquery(
+            sea_orm::JoinType::InnerJoin,
+            oblast_of,
+            Alias::new("o"),
+            Expr::cust("\"o\".\"territory_id\" = \"p\".\"territory_id\""),
+        );
     }
 }
 
@@ -209,12 +214,7 @@ pub async fn funnel(
     by: &[Dimension],
 ) -> Result<Vec<Row>> {
     let backend = db.get_database_backend();
-    let ids = || {
-        list(principal, filter)
-            .select_only()
-            .column(project::Column::Id)
-            .into_query()
-    };
+    let ids = || list(principal, filter).into_query();
     let sum = |stage: &str| {
         format!("SUM(CASE WHEN \"f\".\"stage\" = '{stage}' THEN \"f\".\"amount_minor\" ELSE 0 END)")
     };
@@ -248,12 +248,12 @@ pub async fn funnel(
         .expr_as(
             Expr::cust("COUNT(DISTINCT \"p\".\"id\")"),
             Alias::new("projects"),
-        );
-    let money = run(db, &money).await?;
+        )
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("part"));
 
     let by_funder = by.contains(&Dimension::Funder);
-    let (budgets, counts) = if by_funder {
-        (Vec::new(), Vec::new())
+    let (money, budgets, counts) = if by_funder {
+        (run(db, &money).await?, Vec::new(), Vec::new())
     } else {
         // Budgets per group and currency.
         let mut budgets = Query::select();
@@ -273,7 +273,8 @@ pub async fn funnel(
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("pledged"))
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("committed"))
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("disbursed"))
-            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"));
+            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"))
+            .expr_as(Expr::cust("CAST(1 AS BIGINT)"), Alias::new("part"));
         // Projects per group, whatever their currencies.
         let mut counts = Query::select();
         projects_from(&mut counts, by, ids());
@@ -284,8 +285,22 @@ pub async fn funnel(
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("pledged"))
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("committed"))
             .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("disbursed"))
-            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"));
-        (run(db, &budgets).await?, run(db, &counts).await?)
+            .expr_as(Expr::cust("COUNT(\"p\".\"id\")"), Alias::new("projects"))
+            .expr_as(Expr::cust("CAST(2 AS BIGINT)"), Alias::new("part"));
+        // One statement for the three parts.
+        let mut statement = money;
+        statement
+            .union(UnionType::All, budgets)
+            .union(UnionType::All, counts);
+        let (mut money, mut budgets, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for row in run(db, &statement).await? {
+            match row.part {
+                0 => money.push(row),
+                1 => budgets.push(row),
+                _ => counts.push(row),
+            }
+        }
+        (money, budgets, counts)
     };
 
     let projects_of: BTreeMap<Key, i64> = counts.iter().map(|c| (c.key(), c.projects)).collect();
