@@ -158,6 +158,12 @@ pub struct Limits {
     /// How long requests in flight may take to finish on shutdown, in seconds.
     #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 20)]
     pub shutdown_drain_secs: u64,
+    /// Total cost of the queries executing at once: a query waits (within
+    /// the request time limit) until its cost fits, so memory stays bounded
+    /// whatever the number of connections. A query costing more than this
+    /// runs alone.
+    #[arg(long, env = "MAX_INFLIGHT_COST", default_value_t = 100_000)]
+    pub max_inflight_cost: u64,
 }
 
 impl Default for Limits {
@@ -176,6 +182,7 @@ impl Default for Limits {
             rate_limit_anonymous: 200_000,
             rate_limit_token: 2_000_000,
             shutdown_drain_secs: 20,
+            max_inflight_cost: 100_000,
         }
     }
 }

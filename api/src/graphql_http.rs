@@ -357,6 +357,7 @@ async fn one(
     if !decision.allowed {
         return Err(Refusal::Rate(decision));
     }
+    let _admitted = state.admission.enter(shape.cost).await;
     let queue = LoadQueue::default();
     let request = request
         .data(Loaders::batched(

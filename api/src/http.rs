@@ -58,6 +58,8 @@ pub struct AppState {
     pub connections: Arc<crate::ws::ConnectionCounts>,
     /// The bytes `POST /baseline` answers with, when configured.
     pub baseline: Option<axum::body::Bytes>,
+    /// Admission of queries to execution by cost.
+    pub admission: Arc<crate::admission::Admission>,
 }
 
 /// The router with its middleware.

@@ -4,6 +4,7 @@
 //! <concept>::service -> entity`. Resolvers are thin; SQL lives in the services,
 //! which take any connection so that they run inside transactions and tests.
 
+pub mod admission;
 pub mod assistance;
 pub mod audit;
 pub mod auth;

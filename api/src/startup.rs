@@ -70,6 +70,10 @@ impl Application {
             statements: statements.clone(),
             connections: Arc::default(),
             baseline,
+            admission: Arc::new(crate::admission::Admission::new(
+                config.limits.max_inflight_cost,
+                config.database.database_max_connections,
+            )),
         });
         Ok(Self {
             listener,

@@ -792,6 +792,24 @@ async fn remove_created(db: &DatabaseConnection) -> Result<(), Error> {
     Ok(())
 }
 
+/// GraphQL operations the service answered with errors so far (its
+/// `/metrics`): the load generators see only HTTP statuses, and a GraphQL
+/// error is an HTTP 200.
+async fn failed_operations(http: &reqwest::Client, graphql_url: &str) -> u64 {
+    let url = graphql_url.replace("/graphql", "/metrics");
+    let Ok(answer) = http.get(url).send().await else {
+        return 0;
+    };
+    let text = answer.text().await.unwrap_or_default();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("alliance_graphql_requests_total{")
+                && (l.contains("outcome=\"error\"") || l.contains("outcome=\"rejected\""))
+        })
+        .filter_map(|l| l.rsplit(' ').next().and_then(|n| n.parse::<u64>().ok()))
+        .sum()
+}
+
 fn unique_body(body: &str, tag: &str) -> String {
     body.replace(
         CODE,
@@ -978,6 +996,12 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         other => services.iter().find(|s| s.peer == other),
                     };
                     let pid = service.and_then(Service::pid);
+                    let failed_before = match peer {
+                        Peer::Alliance => {
+                            failed_operations(&http, &url_of(peer).unwrap_or_default()).await
+                        }
+                        _ => 0,
+                    };
                     let before = (pid.map(tree_cpu), postgres_cpu());
                     let sampling = Arc::new(AtomicBool::new(true));
                     let peak = Arc::new(AtomicU64::new(0));
@@ -1053,6 +1077,16 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         load.errors += load.requests.saturating_sub(created);
                     }
                     let after = (pid.map(tree_cpu), postgres_cpu());
+                    if peer == Peer::Alliance {
+                        load.errors += failed_operations(&http, &url_of(peer).unwrap_or_default())
+                            .await
+                            .saturating_sub(failed_before);
+                    }
+                    if load.errors > 0 && load.requests > 0 {
+                        // Throughput counts answers without errors only.
+                        load.rps *=
+                            load.requests.saturating_sub(load.errors) as f64 / load.requests as f64;
+                    }
                     let per_request =
                         |delta: u64| delta as f64 / ticks * 1000.0 / load.requests.max(1) as f64;
                     let sample = Sample {

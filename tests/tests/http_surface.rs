@@ -522,3 +522,41 @@ async fn a_flood_from_one_anonymous_client_leaves_a_partner_served() {
         app.finish().await;
     }
 }
+
+/// The in-flight cost budget bounds what runs at once, never what runs at
+/// all: queries costing more than the whole budget run one at a time, and a
+/// crowd of them all finishes.
+#[tokio::test]
+async fn queries_over_the_in_flight_budget_queue_and_all_finish() {
+    let app = spawn_app_with(
+        "sqlite",
+        true,
+        Limits {
+            max_inflight_cost: 5,
+            ..Limits::default()
+        },
+    )
+    .await;
+    let query = "{ projects(first: 10) { nodes { code owner { name } } } }";
+    let requests = (0..12).map(|_| app.graphql(query, json!({})));
+    let answers = futures_util::future::join_all(requests).await;
+    for body in &answers {
+        assert!(body.get("errors").is_none(), "{body}");
+        assert!(
+            body["extensions"]["cost"]["requested"]
+                .as_u64()
+                .unwrap_or(0)
+                > 5,
+            "each query costs more than the budget: {body}"
+        );
+        assert!(
+            !body["data"]["projects"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .is_empty(),
+            "{body}"
+        );
+    }
+    app.finish().await;
+}
