@@ -64,6 +64,7 @@ where
     R: Children,
 {
     let page = args.validate(R::sort().name)?;
+    pagination::check_cursors(&R::sort(), &page)?;
     let (rows, total) = loaders(ctx)?
         .children::<R>(&site(ctx), parent, page, wants_rows(ctx))
         .await?;
@@ -91,6 +92,7 @@ where
     E: Table,
 {
     let page = args.validate(key.name)?;
+    pagination::check_cursors(&key, &page)?;
     let db = loaders(ctx)?.db().clone();
     let count = pagination::count_statement(&db, select.clone());
     let rows = if wants_rows(ctx) {

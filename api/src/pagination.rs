@@ -268,12 +268,9 @@ fn fits<E: EntityTrait>(key: &SortKey<E>, value: &SortValue) -> bool {
     )
 }
 
-/// Applies the cursors of `page` and returns the order to query in.
-fn apply_page<E: EntityTrait>(
-    select: Select<E>,
-    key: &SortKey<E>,
-    page: &Page,
-) -> Result<(Select<E>, Order)> {
+/// Refuses cursors whose value does not fit the sort column (a tampered
+/// cursor must not compare a timestamp column with text).
+pub fn check_cursors<E: EntityTrait>(key: &SortKey<E>, page: &Page) -> Result<()> {
     for (argument, cursor) in [("after", &page.after), ("before", &page.before)] {
         if let Some(cursor) = cursor
             && !fits(key, &cursor.value)
@@ -284,6 +281,16 @@ fn apply_page<E: EntityTrait>(
             ));
         }
     }
+    Ok(())
+}
+
+/// Applies the cursors of `page` and returns the order to query in.
+fn apply_page<E: EntityTrait>(
+    select: Select<E>,
+    key: &SortKey<E>,
+    page: &Page,
+) -> Result<(Select<E>, Order)> {
+    check_cursors(key, page)?;
     let mut select = select;
     if let Some(after) = &page.after {
         select = select.filter(keyset_condition(key, after, true));
