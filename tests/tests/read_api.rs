@@ -56,6 +56,31 @@ async fn nested_query_runs_the_same_number_of_statements_for_10_and_100_projects
     }
 }
 
+/// A connection asked only for its `totalCount` reads the count and no page.
+#[tokio::test]
+async fn a_count_alone_reads_no_rows() {
+    for backend in tests::backends() {
+        let app = spawn_app(backend, false).await;
+        insert_projects(&app.db, 30, "tc").await;
+        let query = "{ projects(first: 30) { nodes { code participants { totalCount } } } }";
+        let before = app.statements.get();
+        let data = app.data(query, json!({})).await;
+        let statements = app.statements.get() - before;
+        let nodes = data["projects"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(nodes.len(), 30, "[{backend}]");
+        assert!(
+            nodes.iter().all(|n| n["participants"]["totalCount"] == 2),
+            "[{backend}] {data}"
+        );
+        // The page of projects and one count per list; no page of participants.
+        assert_eq!(statements, 2, "[{backend}] statements: {statements}");
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn demo_data_holds_the_27_top_level_units_of_ukraine_and_is_seeded_once() {
     for app in spawn_apps(true).await {
