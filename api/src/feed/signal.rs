@@ -124,7 +124,8 @@ async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
         }
         // A connection that died without a word would stall every
         // subscriber: the head is read again now and then regardless.
-        let mut recheck = tokio::time::interval(RECHECK);
+        // (The head was just read: the first recheck is one period away.)
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
         recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let received = tokio::select! {
