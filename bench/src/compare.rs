@@ -251,21 +251,7 @@ async fn start_postgraphile(options: &Options, http: &reqwest::Client) -> Result
 
 /// The processes of a tree (a process and its descendants).
 fn process_tree(root: u32) -> Vec<u32> {
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(stat) = read_stat(pid) {
-                parents.push((pid, stat.ppid));
-            }
-        }
-    }
+    let parents: Vec<(u32, u32)> = processes().map(|(pid, stat)| (pid, stat.ppid)).collect();
     let mut tree = vec![root];
     let mut i = 0;
     while i < tree.len() {
@@ -346,29 +332,24 @@ fn tree_rss_kib(root: u32) -> u64 {
 /// CPU time of every PostgreSQL process, plus what the postmaster collected
 /// from backends that have exited.
 fn postgres_cpu() -> u64 {
-    let mut total = 0;
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(stat) = read_stat(pid)
-                && (stat.comm == "postgres" || stat.comm == "postmaster")
-            {
-                total += stat.own;
-                let parent_is_postgres = read_stat(stat.ppid)
-                    .is_some_and(|p| p.comm == "postgres" || p.comm == "postmaster");
-                if !parent_is_postgres {
-                    total += stat.children;
-                }
-            }
-        }
-    }
-    total
+    let is_postgres = |comm: &str| comm == "postgres" || comm == "postmaster";
+    processes()
+        .filter(|(_, stat)| is_postgres(&stat.comm))
+        .map(|(_, stat)| {
+            let parent_is_postgres = read_stat(stat.ppid).is_some_and(|p| is_postgres(&p.comm));
+            stat.own + if parent_is_postgres { 0 } else { stat.children }
+        })
+        .sum()
+}
+
+/// Every process on the machine with its `/proc/PID/stat`.
+fn processes() -> impl Iterator<Item = (u32, Stat)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, read_stat(pid)?)))
 }
 
 /// `pg_stat_statements`, when the server loads it.
@@ -852,7 +833,8 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
         services.push(alliance);
     }
     if wants(Peer::PostGraphile) {
-        db.execute_unprepared(queries::POSTGRAPHILE_SETUP).await?;
+        db.execute_unprepared(&queries::postgraphile_setup())
+            .await?;
         let service = start_postgraphile(options, &http).await?;
         let (_, cursor) = post(
             &http,

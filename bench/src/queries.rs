@@ -282,20 +282,10 @@ pub fn postgraphile_cursor_query(p: &Params) -> Value {
 /// field for (a filter through the territory tree, an aggregate), in their own schema.
 pub const POSTGRAPHILE_SCHEMA: &str = "postgraphile_bench";
 
-/// SQL that creates [`POSTGRAPHILE_SCHEMA`] and its functions.
-pub const POSTGRAPHILE_SETUP: &str = r#"
-CREATE SCHEMA IF NOT EXISTS postgraphile_bench;
-CREATE OR REPLACE FUNCTION postgraphile_bench.projects_in_oblast(oblast_id bigint, project_status text)
-RETURNS SETOF public.project LANGUAGE sql STABLE AS $$
-  SELECT p.* FROM public.project p
-  WHERE p.visibility = 'PUBLISHED' AND p.status = project_status
-    AND p.territory_id IN (SELECT d.id FROM public.territory d JOIN public.territory a ON d.path LIKE a.path || '%' WHERE a.id = oblast_id)
-  ORDER BY p.created_at DESC, p.id DESC
-$$;
-CREATE OR REPLACE FUNCTION postgraphile_bench.funding_funnel()
-RETURNS TABLE (oblast_code text, theme text, currency text, required bigint, pledged bigint, committed bigint, disbursed bigint, project_count bigint)
-LANGUAGE sql STABLE AS $$
-  WITH p AS (
+/// The funnel's parts by oblast × theme: the published projects with their
+/// oblast, their count, budgets and funding per group and currency, and the
+/// groups' keys (shared by PostGraphile's function and the floor's statement).
+const FUNNEL_WITH: &str = r#"  WITH p AS (
     SELECT p.id, p.theme, p.budget_minor, p.budget_currency, o.code AS oblast
     FROM public.project p
     JOIN public.territory t ON t.id = p.territory_id
@@ -309,7 +299,23 @@ LANGUAGE sql STABLE AS $$
                    sum(CASE WHEN f.stage = 'COMMITTED' THEN f.amount_minor ELSE 0 END) AS committed,
                    sum(CASE WHEN f.stage = 'DISBURSED' THEN f.amount_minor ELSE 0 END) AS disbursed
             FROM p JOIN public.funding f ON f.project_id = p.id GROUP BY 1, 2, 3),
-  keys AS (SELECT oblast, theme, currency FROM budgets UNION SELECT oblast, theme, currency FROM money)
+  keys AS (SELECT oblast, theme, currency FROM budgets UNION SELECT oblast, theme, currency FROM money)"#;
+
+/// SQL that creates [`POSTGRAPHILE_SCHEMA`] and its functions.
+pub fn postgraphile_setup() -> String {
+    format!(
+        r#"CREATE SCHEMA IF NOT EXISTS postgraphile_bench;
+CREATE OR REPLACE FUNCTION postgraphile_bench.projects_in_oblast(oblast_id bigint, project_status text)
+RETURNS SETOF public.project LANGUAGE sql STABLE AS $$
+  SELECT p.* FROM public.project p
+  WHERE p.visibility = 'PUBLISHED' AND p.status = project_status
+    AND p.territory_id IN (SELECT d.id FROM public.territory d JOIN public.territory a ON d.path LIKE a.path || '%' WHERE a.id = oblast_id)
+  ORDER BY p.created_at DESC, p.id DESC
+$$;
+CREATE OR REPLACE FUNCTION postgraphile_bench.funding_funnel()
+RETURNS TABLE (oblast_code text, theme text, currency text, required bigint, pledged bigint, committed bigint, disbursed bigint, project_count bigint)
+LANGUAGE sql STABLE AS $$
+{FUNNEL_WITH}
   SELECT k.oblast, k.theme, k.currency, CAST(coalesce(b.required, 0) AS bigint),
          CAST(coalesce(m.pledged, 0) AS bigint), CAST(coalesce(m.committed, 0) AS bigint),
          CAST(coalesce(m.disbursed, 0) AS bigint), c.n
@@ -319,7 +325,9 @@ LANGUAGE sql STABLE AS $$
   JOIN counts c ON c.oblast = k.oblast AND c.theme = k.theme
   ORDER BY k.oblast, k.theme, k.currency
 $$;
-"#;
+"#
+    )
+}
 
 /// The raw-SQL floor: one statement per query, with pgbench variables
 /// (`:name`) and the values to pass with `-D name=value`.
@@ -361,20 +369,8 @@ FROM project p WHERE p.id = :id AND p.visibility = 'PUBLISHED';
             vec![("id", p.project_id.to_string())],
         ),
         Query::Q3 => (
-            r#"WITH p AS (
-    SELECT p.id, p.theme, p.budget_minor, p.budget_currency, o.code AS oblast
-    FROM project p JOIN territory t ON t.id = p.territory_id
-    JOIN territory o ON o.level = 'OBLAST' AND t.path LIKE o.path || '%'
-    WHERE p.visibility = 'PUBLISHED'),
-  counts AS (SELECT oblast, theme, count(*) AS n FROM p GROUP BY 1, 2),
-  budgets AS (SELECT oblast, theme, budget_currency AS currency, sum(budget_minor) AS required
-              FROM p WHERE budget_minor IS NOT NULL GROUP BY 1, 2, 3),
-  money AS (SELECT p.oblast, p.theme, f.currency,
-                   sum(CASE WHEN f.stage = 'PLEDGED' THEN f.amount_minor ELSE 0 END) AS pledged,
-                   sum(CASE WHEN f.stage = 'COMMITTED' THEN f.amount_minor ELSE 0 END) AS committed,
-                   sum(CASE WHEN f.stage = 'DISBURSED' THEN f.amount_minor ELSE 0 END) AS disbursed
-            FROM p JOIN funding f ON f.project_id = p.id GROUP BY 1, 2, 3),
-  keys AS (SELECT oblast, theme, currency FROM budgets UNION SELECT oblast, theme, currency FROM money)
+            format!(
+                r#"{FUNNEL_WITH}
 SELECT json_build_object('fundingFunnel', coalesce(json_agg(json_build_object(
     'oblast', json_build_object('code', k.oblast), 'theme', k.theme, 'currency', k.currency,
     'required', coalesce(b.required, 0), 'pledged', coalesce(m.pledged, 0), 'committed', coalesce(m.committed, 0),
@@ -384,7 +380,7 @@ LEFT JOIN budgets b ON b.oblast = k.oblast AND b.theme = k.theme AND b.currency 
 LEFT JOIN money m ON m.oblast = k.oblast AND m.theme = k.theme AND m.currency = k.currency
 JOIN counts c ON c.oblast = k.oblast AND c.theme = k.theme;
 "#
-            .into(),
+            ),
             vec![],
         ),
         Query::Q4 => (
