@@ -357,6 +357,8 @@ async fn one(
     if !decision.allowed {
         return Err(Refusal::Rate(decision));
     }
+    // The latency metric counts the wait for admission too.
+    let started = std::time::Instant::now();
     let _admitted = state.admission.enter(shape.cost).await;
     let queue = LoadQueue::default();
     let request = request
@@ -367,7 +369,6 @@ async fn one(
         ))
         .data(caller.principal.clone())
         .data(lang);
-    let started = std::time::Instant::now();
     let mut response = Batched::new(state.schema.execute(request), queue).await;
     classify_errors(&mut response.errors);
     let request_error = response.data == async_graphql::Value::Null

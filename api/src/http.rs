@@ -400,12 +400,7 @@ where
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let request_id = parts
-        .headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request_id(&parts.headers).to_owned();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
@@ -438,7 +433,6 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// The process is alive.
 /// The configured bytes, as a GraphQL answer would be sent (benchmarks only).
 async fn baseline(State(state): State<AppState>) -> Response {
     (
@@ -448,6 +442,7 @@ async fn baseline(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The process is alive.
 async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }

@@ -177,36 +177,24 @@ async fn wait_ready(http: &reqwest::Client, service: &mut Service) -> Result<(),
     )))
 }
 
-async fn start_alliance(
-    options: &Options,
+/// Pool size of both HTTP implementations.
+const POOL_SIZE: u32 = 16;
+
+/// Starts `command` (serving GraphQL on `port`) and waits until it answers.
+async fn launch(
+    peer: Peer,
+    mut command: Command,
+    port: u16,
     http: &reqwest::Client,
-    baseline: Option<&Path>,
 ) -> Result<Service, Error> {
-    let port = free_port()?;
-    let mut command = Command::new(&options.alliance_binary);
-    command
-        .env("DATABASE_URL", &options.database_url)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DEMO_DATA", "false")
-        .env("JWT_SECRET", crate::server::SECRET)
-        // The comparison measures the service, not its rate limiter.
-        .env("RATE_LIMIT_ANONYMOUS", (u64::MAX / 4).to_string())
-        .env("RATE_LIMIT_TOKEN", (u64::MAX / 4).to_string())
+    let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(file) = baseline {
-        command.env("BASELINE_RESPONSE_FILE", file);
-    }
-    let child = command.spawn().map_err(|e| {
-        Error::Service(format!(
-            "cannot start {} (build it with `cargo build --release`): {e}",
-            options.alliance_binary.display()
-        ))
-    })?;
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Error::Service(format!("cannot start {}: {e}", peer.name())))?;
     let mut service = Service {
-        peer: Peer::Alliance,
+        peer,
         child,
         url: format!("http://127.0.0.1:{port}/graphql"),
     };
@@ -214,9 +202,39 @@ async fn start_alliance(
     Ok(service)
 }
 
+async fn start_alliance(
+    options: &Options,
+    http: &reqwest::Client,
+    baseline: Option<&Path>,
+) -> Result<Service, Error> {
+    if !options.alliance_binary.exists() {
+        return Err(Error::Service(format!(
+            "{} is missing: build it with `cargo build --release`",
+            options.alliance_binary.display()
+        )));
+    }
+    let port = free_port()?;
+    let mut command = Command::new(&options.alliance_binary);
+    command
+        .env("DATABASE_URL", &options.database_url)
+        .env("DATABASE_MAX_CONNECTIONS", POOL_SIZE.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DEMO_DATA", "false")
+        .env("JWT_SECRET", crate::server::SECRET)
+        // The comparison measures the service, not its rate limiter.
+        .env("RATE_LIMIT_ANONYMOUS", (u64::MAX / 4).to_string())
+        .env("RATE_LIMIT_TOKEN", (u64::MAX / 4).to_string());
+    if let Some(file) = baseline {
+        command.env("BASELINE_RESPONSE_FILE", file);
+    }
+    launch(Peer::Alliance, command, port, http).await
+}
+
 async fn start_postgraphile(options: &Options, http: &reqwest::Client) -> Result<Service, Error> {
     let port = free_port()?;
-    let child = Command::new("npx")
+    let mut command = Command::new("npx");
+    command
         .args([
             "--yes",
             "postgraphile@4",
@@ -229,24 +247,13 @@ async fn start_postgraphile(options: &Options, http: &reqwest::Client) -> Result
             "--port",
             &port.to_string(),
             "--max-pool-size",
-            "16",
+            &POOL_SIZE.to_string(),
             "--disable-query-log",
             "--disable-graphiql",
             "--no-setof-functions-contain-nulls",
         ])
-        .env("NODE_ENV", "production")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| Error::Service(format!("cannot start npx postgraphile: {e}")))?;
-    let mut service = Service {
-        peer: Peer::PostGraphile,
-        child,
-        url: format!("http://127.0.0.1:{port}/graphql"),
-    };
-    wait_ready(http, &mut service).await?;
-    Ok(service)
+        .env("NODE_ENV", "production");
+    launch(Peer::PostGraphile, command, port, http).await
 }
 
 /// The processes of a tree (a process and its descendants).
@@ -315,17 +322,28 @@ fn tree_cpu(root: u32) -> u64 {
         .sum()
 }
 
-fn tree_rss_kib(root: u32) -> u64 {
-    process_tree(root)
-        .into_iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| {
+/// A `/proc/PID/status` figure in KiB (`VmRSS`, `VmHWM`) of `pid` (or `self`).
+pub fn status_kib(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
             status
                 .lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| {
+                    l.strip_prefix(field)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                })
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|v| v.parse().ok())
         })
+        .unwrap_or(0)
+}
+
+/// A `/proc/PID/status` figure summed over a process tree.
+fn tree_kib(root: u32, field: &str) -> u64 {
+    process_tree(root)
+        .into_iter()
+        .map(|pid| status_kib(&pid.to_string(), field))
         .sum()
 }
 
@@ -791,6 +809,12 @@ async fn failed_operations(http: &reqwest::Client, graphql_url: &str) -> u64 {
         .sum()
 }
 
+/// The token a request carries: readers are anonymous (public dashboards);
+/// the service's create needs a coordinator.
+fn token_for(peer: Peer, query: Query, token: &str) -> Option<&str> {
+    (peer == Peer::Alliance && query == Query::Q6).then_some(token)
+}
+
 fn unique_body(body: &str, tag: &str) -> String {
     body.replace(
         CODE,
@@ -863,15 +887,10 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
             let data = match peer {
                 Peer::Alliance | Peer::PostGraphile => {
                     let url = url_of(peer).ok_or_else(|| Error::Service("not started".into()))?;
-                    let body = body_of(peer, query, &params);
-                    let (_, value) = post(
-                        &http,
-                        &url,
-                        &unique_body(&body, "A"),
-                        (peer == Peer::Alliance && query == Query::Q6).then_some(token.as_str()),
-                    )
-                    .await
-                    .map_err(|e| Error::Request(format!("{query} on {}: {e}", peer.name())))?;
+                    let body = unique_body(&body_of(peer, query, &params), "A");
+                    let (_, value) = post(&http, &url, &body, token_for(peer, query, &token))
+                        .await
+                        .map_err(|e| Error::Request(format!("{query} on {}: {e}", peer.name())))?;
                     value["data"].clone()
                 }
                 Peer::Sql => queries::run_sql(db, query, &params).await?,
@@ -890,14 +909,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                             let url = url_of(peer).unwrap_or_default();
                             let body =
                                 unique_body(&body_of(peer, query, &params), &format!("S{round}"));
-                            post(
-                                &http,
-                                &url,
-                                &body,
-                                (peer == Peer::Alliance && query == Query::Q6)
-                                    .then_some(token.as_str()),
-                            )
-                            .await?;
+                            post(&http, &url, &body, token_for(peer, query, &token)).await?;
                         }
                     }
                 }
@@ -991,14 +1003,12 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         let (sampling, peak) = (Arc::clone(&sampling), Arc::clone(&peak));
                         tokio::spawn(async move {
                             while sampling.load(Ordering::Relaxed) {
-                                peak.fetch_max(tree_rss_kib(pid), Ordering::Relaxed);
+                                peak.fetch_max(tree_kib(pid, "VmRSS"), Ordering::Relaxed);
                                 tokio::time::sleep(Duration::from_millis(100)).await;
                             }
                         })
                     });
-                    // Readers are anonymous (public dashboards); writers need a token.
-                    let token_for =
-                        (peer == Peer::Alliance && query == Query::Q6).then_some(token.as_str());
+                    let token_for = token_for(peer, query, &token);
                     let mut load = match peer {
                         Peer::Sql => {
                             let (script, vars) = queries::sql(query, &params);
@@ -1101,16 +1111,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
     }
     for service in &services {
         if let Some(pid) = service.pid() {
-            let hwm: u64 = process_tree(pid)
-                .into_iter()
-                .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
-                .filter_map(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|v| v.parse::<u64>().ok())
-                })
-                .sum();
+            let hwm = tree_kib(pid, "VmHWM");
             report
                 .high_water_mib
                 .insert(service.peer, hwm as f64 / 1024.0);

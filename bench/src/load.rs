@@ -47,15 +47,7 @@ const FEED: &str = r#"query($a: String) { changes(after: $a, first: 50) { nodes 
 const CREATE: &str = r#"mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id } userErrors { message } } }"#;
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    crate::compare::status_kib("self", "VmRSS")
 }
 
 /// Runs the mix for `duration` with `clients` concurrent clients.

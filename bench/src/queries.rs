@@ -112,10 +112,8 @@ pub struct Params {
     pub deep_id: i64,
     /// How many rows lie before the deep page.
     pub deep_rows: u64,
-    /// Owner and territory of created projects.
+    /// Owner of created projects (they are created in the oblast).
     pub owner_id: i64,
-    /// Territory of created projects.
-    pub territory_id: i64,
     /// PostGraphile's own cursor for the deep page (filled in when it runs).
     pub postgraphile_cursor: Option<String>,
 }
@@ -171,7 +169,6 @@ impl Params {
             "SELECT id FROM member WHERE status = 'ACTIVE' ORDER BY id LIMIT 1",
         )
         .await?;
-        let territory_id = oblast_id;
         Ok(Self {
             oblast_id,
             status,
@@ -180,7 +177,6 @@ impl Params {
             deep_id,
             deep_rows,
             owner_id,
-            territory_id,
             postgraphile_cursor: None,
         })
     }
@@ -234,7 +230,7 @@ pub fn alliance(query: Query, p: &Params) -> Value {
                 "descriptions": { "en": "Created by the benchmark.", "uk": "Створено під час вимірювань." },
                 "projectType": "REHABILITATION", "purpose": "RESTORATION", "sectorCode": "11220",
                 "theme": "EDUCATION",
-                "territoryId": ids::encode("Territory", p.territory_id).to_string(),
+                "territoryId": ids::encode("Territory", p.oblast_id).to_string(),
                 "ownerId": ids::encode("Member", p.owner_id).to_string(),
             } }),
         ),
@@ -261,7 +257,7 @@ pub fn postgraphile(query: Query, p: &Params) -> Value {
         ),
         Query::Q6 => format!(
             "mutation Q6 {{ createProject(input: {{ project: {{ code: \"{CODE}\", titleEn: \"Benchmark project\", titleUk: \"Проєкт для вимірювань\", descriptionEn: \"Created by the benchmark.\", descriptionUk: \"Створено під час вимірювань.\", status: \"identification\", projectType: \"rehabilitation\", purpose: \"RESTORATION\", sectorCode: \"11220\", theme: \"EDUCATION\", territoryId: \"{}\", principles: \",\", visibility: \"DRAFT\", ownerId: \"{}\", version: 1, createdAt: \"{}\", updatedAt: \"{}\" }} }}) {{ project {{ id code }} }} }}",
-            p.territory_id,
+            p.oblast_id,
             p.owner_id,
             Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
             Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
@@ -424,7 +420,7 @@ RETURNING id, code;
 "#
             .into(),
             vec![
-                ("territory", p.territory_id.to_string()),
+                ("territory", p.oblast_id.to_string()),
                 ("owner", p.owner_id.to_string()),
             ],
         ),

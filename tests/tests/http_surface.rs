@@ -524,8 +524,9 @@ async fn a_flood_from_one_anonymous_client_leaves_a_partner_served() {
 }
 
 /// The in-flight cost budget bounds what runs at once, never what runs at
-/// all: queries costing more than the whole budget run one at a time, and a
-/// crowd of them all finishes.
+/// all: queries each costing more than the whole budget wait for all of it
+/// and a crowd of them still all finishes (the bound itself is the unit test
+/// in `admission.rs`).
 #[tokio::test]
 async fn queries_over_the_in_flight_budget_queue_and_all_finish() {
     let app = spawn_app_with(
