@@ -133,13 +133,13 @@ impl Cli {
                 Ok(true)
             }
             Command::Migrate(config) => {
-                let (conn, _) = db::connect(&config).await?;
+                let conn = db::connect_patiently(&config).await?;
                 db::migrate(&conn).await?;
                 println!("migrations applied");
                 Ok(true)
             }
             Command::Seed(config) => {
-                let (conn, _) = db::connect(&config).await?;
+                let conn = db::connect_patiently(&config).await?;
                 db::migrate(&conn).await?;
                 let report = seed::seed_demo_data(&conn).await?;
                 println!(
@@ -166,7 +166,7 @@ impl Cli {
             }
             Command::Import(ImportCommand::Dream(args)) => import_dream(args).await,
             Command::Audit(AuditCommand::Verify(config)) => {
-                let (conn, _) = db::connect(&config).await?;
+                let conn = db::connect_patiently(&config).await?;
                 let report = audit::service::verify(&conn).await?;
                 match report.broken_at {
                     None => {
@@ -196,7 +196,7 @@ async fn mint_token(args: TokenArgs) -> Result<String> {
     let secret = auth::resolve_secret(&args.auth, &args.database)?
         .ok_or_else(|| AppError::bad_input("JWT_SECRET", "no HS256 secret: set JWT_SECRET"))?;
     if let Some(slug) = &args.member {
-        let (conn, _) = db::connect(&args.database).await?;
+        let conn = db::connect_patiently(&args.database).await?;
         db::migrate(&conn).await?;
         if member::service::id_by_slug(&conn, slug).await?.is_none() {
             return Err(AppError::bad_input(
@@ -237,7 +237,7 @@ async fn import_dream(args: DreamArgs) -> Result<bool> {
     let text = std::fs::read_to_string(&args.file).map_err(|e| {
         AppError::bad_input("file", format!("cannot read {}: {e}", args.file.display()))
     })?;
-    let (conn, _) = db::connect(&args.database).await?;
+    let conn = db::connect_patiently(&args.database).await?;
     db::migrate(&conn).await?;
     let owner = match &args.owner {
         Some(slug) => Some(

@@ -26,6 +26,11 @@ pub struct DatabaseConfig {
     /// Maximum connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection before it fails with
+    /// UNAVAILABLE, in milliseconds: short, so that requests fail fast while the
+    /// database is away.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 500)]
+    pub database_acquire_timeout_ms: u64,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -34,6 +39,10 @@ impl std::fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("backend", &self.backend_name())
             .field("database_max_connections", &self.database_max_connections)
+            .field(
+                "database_acquire_timeout_ms",
+                &self.database_acquire_timeout_ms,
+            )
             .finish()
     }
 }

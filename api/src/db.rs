@@ -21,16 +21,43 @@ impl StatementCounter {
     }
 }
 
-/// Opens the pool. SQLite gets foreign keys, WAL and a busy timeout; the file is
-/// created when missing.
+/// How long start-up and the maintenance commands wait for the database: a
+/// database that is starting, or slow on a busy machine, is waited for rather
+/// than failing the start.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(15);
+
+/// Opens the serving pool. SQLite gets foreign keys, WAL and a busy timeout;
+/// the file is created when missing.
 pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, StatementCounter)> {
+    // Requests wait for a connection only briefly (DATABASE_ACQUIRE_TIMEOUT_MS):
+    // while the database is away they get UNAVAILABLE instead of hanging.
+    let patience = Duration::from_millis(config.database_acquire_timeout_ms);
+    let mut db = open(config, config.database_max_connections, patience).await?;
+    let counter = StatementCounter::default();
+    let count = Arc::clone(&counter.0);
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Opens a small pool that waits for the database as long as start-up may: for
+/// migrations, seeding and the maintenance commands (the service closes it
+/// before it opens its serving pool).
+pub async fn connect_patiently(config: &DatabaseConfig) -> Result<DatabaseConnection> {
+    open(config, 2, STARTUP_PATIENCE).await
+}
+
+async fn open(
+    config: &DatabaseConfig,
+    max_connections: u32,
+    patience: Duration,
+) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
-        .max_connections(config.database_max_connections)
+        .max_connections(max_connections)
         .min_connections(if config.is_sqlite() { 1 } else { 0 })
-        // Fail fast when the database is away: a request gets UNAVAILABLE well
-        // within a second instead of waiting.
-        .acquire_timeout(Duration::from_millis(500))
+        .acquire_timeout(patience)
         .connect_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     if config.is_sqlite() {
@@ -41,13 +68,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
                 .busy_timeout(Duration::from_secs(5))
         });
     }
-    let mut db = Database::connect(options).await?;
-    let counter = StatementCounter::default();
-    let count = Arc::clone(&counter.0);
-    db.set_metric_callback(move |_| {
-        count.fetch_add(1, Ordering::Relaxed);
-    });
-    Ok((db, counter))
+    Ok(Database::connect(options).await?)
 }
 
 /// Applies pending migrations.

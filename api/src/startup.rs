@@ -34,14 +34,16 @@ impl Application {
     /// Connects to the database, applies migrations, seeds demonstration data
     /// into an empty database when configured, and binds the listener.
     pub async fn build(config: &ServeConfig) -> Result<Self> {
-        let (db, statements) = db::connect(&config.database).await?;
-        db::migrate(&db).await?;
+        let startup = db::connect_patiently(&config.database).await?;
+        db::migrate(&startup).await?;
         if config.seeds_demo_data() {
-            let report = seed::seed_demo_data(&db).await?;
+            let report = seed::seed_demo_data(&startup).await?;
             if report.inserted {
                 tracing::info!("demonstration data inserted");
             }
         }
+        startup.close().await?;
+        let (db, statements) = db::connect(&config.database).await?;
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await

@@ -25,6 +25,7 @@ impl Server {
             database: DatabaseConfig {
                 database_url: database_url.to_owned(),
                 database_max_connections: 16,
+                database_acquire_timeout_ms: 500,
             },
             auth: AuthConfig {
                 jwt_secret: Some(SECRET.to_owned()),

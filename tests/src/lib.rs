@@ -125,6 +125,9 @@ fn test_config(database_url: &str, demo: bool, limits: Limits) -> ServeConfig {
         database: DatabaseConfig {
             database_url: database_url.to_owned(),
             database_max_connections: 8,
+            // Test binaries run many services at once on two cores: a request
+            // may wait longer for a connection than the fast-failing default.
+            database_acquire_timeout_ms: 10_000,
         },
         auth: AuthConfig {
             jwt_secret: Some(TEST_SECRET.to_owned()),
