@@ -57,10 +57,42 @@ struct Caller {
 
 /// What one operation produced.
 struct Outcome {
+    /// The `data` member, kept as GraphQL values and serialised once, straight
+    /// into the response body; `None` for a request that could not run.
+    data: Option<async_graphql::Value>,
+    /// The other members: `errors` and `extensions`.
     body: Value,
     /// Refused before it ran (parse, validation, limits): a request error.
     request_error: bool,
     decision: Option<Decision>,
+}
+
+impl Outcome {
+    /// A request error: `errors` only.
+    fn request_error(body: Value) -> Self {
+        Self {
+            data: None,
+            body,
+            request_error: true,
+            decision: None,
+        }
+    }
+}
+
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(data) = &self.data {
+            map.serialize_entry("data", data)?;
+        }
+        if let Value::Object(fields) = &self.body {
+            for (name, value) in fields {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// `GET /graphql`: runs a query from the URL; without one, serves GraphiQL
@@ -239,25 +271,17 @@ async fn run(
     };
     let decision = outcomes.iter().rev().find_map(|o| o.decision);
     let body = if batched {
-        Value::Array(outcomes.into_iter().map(|o| o.body).collect())
+        serde_json::to_string(&outcomes)
     } else {
-        outcomes
-            .into_iter()
-            .next()
-            .map(|o| o.body)
-            .unwrap_or(Value::Null)
-    };
+        serde_json::to_string(&outcomes.first())
+    }
+    .unwrap_or_else(|_| "null".to_owned());
     let content_type = if modern {
         GRAPHQL_RESPONSE_JSON
     } else {
         "application/json"
     };
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, content_type)],
-        body.to_string(),
-    )
-        .into_response();
+    let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Some(decision) = decision {
         with_rate_headers(&mut response, &decision);
     }
@@ -278,10 +302,10 @@ async fn one(
     method: &Method,
     operation: Operation,
 ) -> Result<Outcome, Refusal> {
-    let refused = |error: AppError| Outcome {
-        body: json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
-        request_error: true,
-        decision: None,
+    let refused = |error: AppError| {
+        Outcome::request_error(
+            json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
+        )
     };
     let variables_json = operation.variables.unwrap_or(Value::Null);
     if !(variables_json.is_object() || variables_json.is_null()) {
@@ -306,11 +330,7 @@ async fn one(
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", "GRAPHQL_PARSE_FAILED");
-            return Ok(Outcome {
-                body: json!({ "errors": [error] }),
-                request_error: true,
-                decision: None,
-            });
+            return Ok(Outcome::request_error(json!({ "errors": [error] })));
         }
     };
     if *method == Method::GET && guard::is_mutation(document, operation.operation_name.as_deref()) {
@@ -327,11 +347,9 @@ async fn one(
     };
     // The subgraph SDL is the schema: not served when introspection is off.
     if !state.limits.introspection && guard::selects_root_field(document, "_service") {
-        return Ok(Outcome {
-            body: json!({ "errors": [{ "message": "the query does not fit the schema", "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] }),
-            request_error: true,
-            decision: None,
-        });
+        return Ok(Outcome::request_error(
+            json!({ "errors": [{ "message": "the query does not fit the schema", "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] }),
+        ));
     }
     // Metrics label: the operation's name when the document has it and it is
     // a plain, short name (clients choose names; the label set stays small).
@@ -379,27 +397,36 @@ async fn one(
         outcome_label(&response.errors, request_error),
         started.elapsed(),
     );
-    let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
-    if let Value::Object(fields) = &mut body {
-        if request_error {
-            // A request that could not run has no `data` (GraphQL over HTTP).
-            fields.remove("data");
-        }
-        let extensions = fields.entry("extensions").or_insert_with(|| json!({}));
-        if let Value::Object(extensions) = extensions {
-            extensions.insert(
-                "cost".into(),
-                json!({
-                    "requested": shape.cost,
-                    "limit": decision.limit,
-                    "remaining": decision.remaining,
-                    "resetSeconds": decision.reset_secs,
-                }),
-            );
-        }
+    // The errors and extensions become JSON values (they are few and are
+    // stamped later); the data is serialised once, into the response body.
+    let mut body = serde_json::Map::new();
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
     }
+    let mut extensions = serde_json::to_value(&response.extensions)
+        .ok()
+        .and_then(|value| match value {
+            Value::Object(fields) => Some(fields),
+            _ => None,
+        })
+        .unwrap_or_default();
+    extensions.insert(
+        "cost".into(),
+        json!({
+            "requested": shape.cost,
+            "limit": decision.limit,
+            "remaining": decision.remaining,
+            "resetSeconds": decision.reset_secs,
+        }),
+    );
+    body.insert("extensions".into(), Value::Object(extensions));
     Ok(Outcome {
-        body,
+        // A request that could not run has no `data` (GraphQL over HTTP).
+        data: (!request_error).then_some(response.data),
+        body: Value::Object(body),
         request_error,
         decision: Some(decision),
     })
