@@ -2,12 +2,16 @@
 //! every mutation. A field without an entry is denied to everyone; a test
 //! enumerates the schema and fails when a root field has no entry.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::pin::Pin;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    ContainerType, Context, ContextSelectionSet, ObjectType, OutputType, PathSegment, Positioned,
+    Response, ServerError, ServerResult, SubscriptionType, Value,
 };
-use async_graphql::{PathSegment, ServerError, ServerResult, Value};
+use futures_util::Stream;
 
 use crate::auth::{Principal, Role};
 use crate::error::AppError;
@@ -142,40 +146,94 @@ pub fn decide(operation: &str, field: &str, principal: &Principal) -> Result<(),
     }
 }
 
-/// Enforces [`POLICY`] on every root field before it resolves.
-pub struct PolicyExtension;
+/// The root types of the schema, wrapped so that [`POLICY`] is enforced on
+/// every root field before it resolves (and on every entity lookup of a
+/// federation router). Only the root fields pay for the check: nested fields
+/// resolve as they would without it.
+pub struct Guarded<T>(pub T);
 
-impl ExtensionFactory for PolicyExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PolicyCheck)
+/// The error for a root field `principal` may not call, or `None`.
+fn refusal(operation: &str, ctx: &Context<'_>) -> Option<ServerError> {
+    let field = &ctx.item.node;
+    let name = field.name.node.as_str();
+    if name.starts_with("__") {
+        return None;
+    }
+    let anonymous = Principal::Anonymous;
+    let principal = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
+    let error: async_graphql::Error = decide(operation, name, principal).err()?.into();
+    let mut refused = ServerError::new(error.message, None);
+    refused.extensions = error.extensions;
+    refused.path = vec![PathSegment::Field(
+        field.response_key().node.as_str().to_owned(),
+    )];
+    Some(refused)
+}
+
+impl<T: ContainerType> OutputType for Guarded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        async_graphql::resolver_utils::resolve_container(ctx, self).await
     }
 }
 
-struct PolicyCheck;
+impl<T: ContainerType> ContainerType for Guarded<T> {
+    fn is_empty() -> bool {
+        T::is_empty()
+    }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for PolicyCheck {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let is_root = info.path_node.parent.is_none();
-        if is_root && !info.name.starts_with("__") {
-            let anonymous = Principal::Anonymous;
-            let principal = ctx.data_opt::<Principal>().unwrap_or(&anonymous);
-            if let Err(error) = decide(info.parent_type, info.name, principal) {
-                let error: async_graphql::Error = error.into();
-                let mut refused = ServerError::new(error.message, None);
-                refused.extensions = error.extensions;
-                refused.path = vec![PathSegment::Field(
-                    info.alias.unwrap_or(info.name).to_owned(),
-                )];
-                return Err(refused);
-            }
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        if let Some(refused) = refusal(&T::type_name(), ctx) {
+            return Err(refused);
         }
-        next.run(ctx, info).await
+        self.0.resolve_field(ctx).await
+    }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        // `_entities` is the root field that asks (its policy entry decides).
+        if let Some(refused) = refusal("Query", ctx) {
+            return Err(refused);
+        }
+        self.0.find_entity(ctx, params).await
+    }
+}
+
+impl<T: ObjectType> ObjectType for Guarded<T> {}
+
+impl<T: SubscriptionType> SubscriptionType for Guarded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    fn is_empty() -> bool {
+        T::is_empty()
+    }
+
+    fn create_field_stream<'a>(
+        &'a self,
+        ctx: &'a Context<'_>,
+    ) -> Option<Pin<Box<dyn Stream<Item = Response> + Send + 'a>>> {
+        match refusal(&T::type_name(), ctx) {
+            Some(refused) => Some(Box::pin(futures_util::stream::once(async move {
+                Response::from_errors(vec![refused])
+            }))),
+            None => self.0.create_field_stream(ctx),
+        }
     }
 }
 

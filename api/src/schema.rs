@@ -3,7 +3,7 @@
 use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
 use crate::config::Limits;
-use crate::policy::PolicyExtension;
+use crate::policy::Guarded;
 use crate::{
     assistance, audit, feed, governance, member, node, partnership, project, territory, viewer,
 };
@@ -39,7 +39,8 @@ pub struct MutationRoot(
 pub type SubscriptionRoot = feed::subscription::FeedSubscription;
 
 /// The service's schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+/// The roots are [`Guarded`]: the access policy decides every root field.
+pub type AppSchema = Schema<Guarded<QueryRoot>, Guarded<MutationRoot>, Guarded<SubscriptionRoot>>;
 
 /// Builds the schema with the default limits (for the SDL).
 pub fn build_schema() -> AppSchema {
@@ -52,14 +53,13 @@ pub fn build_schema() -> AppSchema {
 /// loaders, language) is attached to each request, not here.
 pub fn build_schema_with(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
+        Guarded(QueryRoot::default()),
+        Guarded(MutationRoot::default()),
+        Guarded(SubscriptionRoot::default()),
     )
     .limit_depth(limits.max_depth)
     .limit_directives(limits.max_directives_per_field)
     .limit_recursive_depth(limits.max_depth + limits.max_value_depth + 4)
-    .extension(PolicyExtension)
     .enable_federation();
     if !limits.introspection {
         builder = builder.disable_introspection().disable_suggestions();
