@@ -48,6 +48,15 @@ pub async fn load<E: Table>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Mode
     loaders(ctx)?.one::<E>(&site(ctx), id).await
 }
 
+/// Loads one visible row of `E` by id like [`load`], shared with the other
+/// places of the response that show the same row.
+pub async fn load_shared<E: Table>(
+    ctx: &Context<'_>,
+    id: i64,
+) -> Result<Option<std::sync::Arc<E::Model>>> {
+    loaders(ctx)?.shared::<E>(&site(ctx), id).await
+}
+
 /// Loads visible rows of `E` by id, batched with the other rows of this place in the query.
 pub async fn load_many<E: Table>(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<E::Model>> {
     loaders(ctx)?.many::<E>(&site(ctx), ids).await
@@ -274,7 +283,9 @@ macro_rules! payload {
             fn from(outcome: $crate::validation::Outcome<$model>) -> Self {
                 match outcome {
                     $crate::validation::Outcome::Done(model) => Self {
-                        $field: Some($node(model)),
+                        // `into`: the node holds the row itself or shares it.
+                        #[allow(clippy::useless_conversion)]
+                        $field: Some($node(model.into())),
                         user_errors: Vec::new(),
                     },
                     $crate::validation::Outcome::Refused(user_errors) => Self {

@@ -73,7 +73,8 @@ pub trait Children: Send + Sync + 'static {
     fn sort() -> SortKey<Self::Entity>;
 }
 
-/// Loads visible rows of `E` by id.
+/// Loads visible rows of `E` by id. Rows are shared (`Arc`): a row shown in
+/// several places of a response is read and kept once.
 pub struct ById<E> {
     db: DatabaseConnection,
     principal: Principal,
@@ -81,20 +82,24 @@ pub struct ById<E> {
 }
 
 impl<E: Table> Loader<i64> for ById<E> {
-    type Value = E::Model;
+    type Value = Arc<E::Model>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Arc<AppError>> {
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<E::Model>>, Arc<AppError>> {
         let rows = E::find_visible(&self.principal)
             .filter(E::id_column().is_in(keys.iter().copied()))
             .all(&self.db)
             .await
             .map_err(|e| Arc::new(AppError::from(e)))?;
-        Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|m| (E::id_of(&m), Arc::new(m)))
+            .collect())
     }
 }
 
 /// Loads one page of a nested list per parent; one statement per distinct page.
+/// Each page is handed out without a copy (`Arc`) to the one place that asked.
 pub struct ChildPages<R> {
     db: DatabaseConnection,
     principal: Principal,
@@ -102,7 +107,7 @@ pub struct ChildPages<R> {
 }
 
 impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
-    type Value = PageOf<<R::Entity as EntityTrait>::Model>;
+    type Value = Arc<PageOf<<R::Entity as EntityTrait>::Model>>;
     type Error = Arc<AppError>;
 
     async fn load(
@@ -125,9 +130,10 @@ impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
             )
             .await
             .map_err(Arc::new)?;
+            let mut pages = pages;
             for parent in parents {
-                let rows = pages.get(&parent).cloned().unwrap_or_default();
-                out.insert((parent, page.clone()), rows);
+                let rows = pages.remove(&parent).unwrap_or_default();
+                out.insert((parent, page.clone()), Arc::new(rows));
             }
         }
         Ok(out)
@@ -310,6 +316,13 @@ impl Loaders {
 
     /// Loads one visible row of `E` by id for query place `site`.
     pub async fn one<E: Table>(&self, site: &str, id: i64) -> Result<Option<E::Model>> {
+        // A copy only when another place holds the same row.
+        Ok(self.shared::<E>(site, id).await?.map(Arc::unwrap_or_clone))
+    }
+
+    /// Loads one visible row of `E` by id for query place `site`, shared with
+    /// the other places that show the same row.
+    pub async fn shared<E: Table>(&self, site: &str, id: i64) -> Result<Option<Arc<E::Model>>> {
         let loader = self.get(site, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
@@ -327,7 +340,9 @@ impl Loaders {
             entity: PhantomData,
         });
         let found = loader.load_many(ids.iter().copied()).await?;
-        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+        let rows: Vec<Arc<E::Model>> = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
+        drop(found);
+        Ok(rows.into_iter().map(Arc::unwrap_or_clone).collect())
     }
 
     /// Loads one page of nested list `R` under `parent` for query place `site`,
@@ -345,7 +360,11 @@ impl Loaders {
                 principal: self.principal.clone(),
                 relation: PhantomData,
             });
-            pages.load_one((parent, page)).await?.unwrap_or_default()
+            pages
+                .load_one((parent, page))
+                .await?
+                .map(Arc::unwrap_or_clone)
+                .unwrap_or_default()
         } else {
             // Only `totalCount` was asked for: no page to read.
             PageOf::default()

@@ -80,7 +80,7 @@ pub(crate) async fn resolve(
         "Territory" => {
             one::<territory::Entity, _>(loaders, id, |m| N::Territory(Territory(m))).await?
         }
-        "Member" => one::<member::Entity, _>(loaders, id, |m| N::Member(Member(m))).await?,
+        "Member" => one::<member::Entity, _>(loaders, id, |m| N::Member(Member::from(m))).await?,
         "MemberIdentifier" => {
             one::<member_identifier::Entity, _>(loaders, id, |m| {
                 N::MemberIdentifier(MemberIdentifier(m))
@@ -180,7 +180,9 @@ impl NodeQuery {
         id: ID,
     ) -> async_graphql::Result<Option<Member>> {
         let row = ids::decode(&id, "Member", "id")?;
-        Ok(graphql::load::<member::Entity>(ctx, row).await?.map(Member))
+        Ok(graphql::load_shared::<member::Entity>(ctx, row)
+            .await?
+            .map(Member))
     }
 
     /// The objects with these global IDs, in the same order; null for each that does not exist or is hidden. At most 100 IDs.

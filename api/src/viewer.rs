@@ -51,7 +51,9 @@ impl Viewer {
         let Some(id) = self.member_id else {
             return Ok(None);
         };
-        Ok(graphql::load::<member::Entity>(ctx, id).await?.map(Member))
+        Ok(graphql::load_shared::<member::Entity>(ctx, id)
+            .await?
+            .map(Member))
     }
 }
 

@@ -124,7 +124,7 @@ impl MemberQuery {
                 last,
                 before,
             },
-            Member,
+            Member::from,
         )
         .await?;
         Ok(MemberConnection::new(page, total))
@@ -138,6 +138,6 @@ impl MemberQuery {
     ) -> async_graphql::Result<Option<Member>> {
         let loaders = graphql::loaders(ctx)?;
         let found = service::find_by_slug(loaders.db(), loaders.principal(), &slug).await?;
-        Ok(found.map(Member))
+        Ok(found.map(Member::from))
     }
 }

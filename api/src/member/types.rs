@@ -1,5 +1,7 @@
 //! GraphQL types of members.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{affiliation, member, member_identifier, territory};
@@ -29,8 +31,16 @@ use crate::territory::types::Territory;
 
 /// An organisation: an Alliance member (EU city or region, Ukrainian hromada or
 /// oblast, association) or a partner institution.
+/// The row is shared (`Arc`): a member shown in many places of one response
+/// (as owner, participant, funder, actor) is read and kept once.
 #[derive(Clone)]
-pub struct Member(pub member::Model);
+pub struct Member(pub Arc<member::Model>);
+
+impl From<member::Model> for Member {
+    fn from(model: member::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
 
 connection!(MemberConnection, MemberEdge, Member, "member organisations");
 
@@ -479,5 +489,7 @@ impl Affiliation {
 
 /// Loads a member the caller may see, through the request's loader.
 pub async fn load_member(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Member>> {
-    Ok(graphql::load::<member::Entity>(ctx, id).await?.map(Member))
+    Ok(graphql::load_shared::<member::Entity>(ctx, id)
+        .await?
+        .map(Member))
 }

@@ -140,7 +140,7 @@ impl Cluster {
             graphql::load_many::<member::Entity>(ctx, &coverage.member_ids)
                 .await?
                 .into_iter()
-                .map(Member)
+                .map(Member::from)
                 .collect(),
         )
     }

@@ -145,7 +145,7 @@ impl Territory {
             before,
         };
         let (page, total) =
-            graphql::nested::<MembersInTerritory, _>(ctx, self.0.id, args, Member).await?;
+            graphql::nested::<MembersInTerritory, _>(ctx, self.0.id, args, Member::from).await?;
         Ok(MemberConnection::new(page, total))
     }
     /// When the record was created.
