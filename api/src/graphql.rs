@@ -43,9 +43,9 @@ pub fn site(ctx: &Context<'_>) -> String {
     names.join(".")
 }
 
-/// Loads one visible row of `E` by id, batched with the other rows of this place in the query.
+/// Loads one visible row of `E` by id, batched with the other rows of `E` asked for at the same point of the query.
 pub async fn load<E: Table>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>> {
-    loaders(ctx)?.one::<E>(&site(ctx), id).await
+    loaders(ctx)?.one::<E>(id).await
 }
 
 /// Loads one visible row of `E` by id like [`load`], shared with the other
@@ -54,12 +54,12 @@ pub async fn load_shared<E: Table>(
     ctx: &Context<'_>,
     id: i64,
 ) -> Result<Option<std::sync::Arc<E::Model>>> {
-    loaders(ctx)?.shared::<E>(&site(ctx), id).await
+    loaders(ctx)?.shared::<E>(id).await
 }
 
-/// Loads visible rows of `E` by id, batched with the other rows of this place in the query.
+/// Loads visible rows of `E` by id, batched with the other rows of `E` asked for at the same point of the query.
 pub async fn load_many<E: Table>(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<E::Model>> {
-    loaders(ctx)?.many::<E>(&site(ctx), ids).await
+    loaders(ctx)?.many::<E>(ids).await
 }
 
 /// One page of nested list `R` under `parent`, rows wrapped as GraphQL nodes.

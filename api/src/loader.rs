@@ -163,6 +163,10 @@ impl<R: Children> Loader<i64> for ChildCounts<R> {
     }
 }
 
+/// The one place of every by-id loader: by-id loads of an entity share their
+/// batches across the places of a query (see [`Loaders::get`]).
+const BY_ID: &str = "by id";
+
 /// Rows a batch may ask for at once: more keys than this split into several
 /// statements (a query's cost limit keeps real batches far below it).
 const MAX_BATCH: usize = 10_000;
@@ -198,11 +202,11 @@ impl LoadQueue {
     }
 }
 
-/// Runs a request's execution and its batch loads in one task: the loads
-/// start only after every resolver that can run has run and asked for its
-/// keys, so that one list's children are one batch (one statement) and not
-/// as many batches as a timer happened to cut while another thread was
-/// still resolving the list.
+/// Runs a request's execution and its batch loads in one task, in waves: the
+/// loads start only after every resolver that can run has run and asked for
+/// its keys, and the next wave only after the last has finished, so that one
+/// list's children are one batch (one statement) and not as many batches as a
+/// timer happened to cut while another thread was still resolving the list.
 pub struct Batched<F: Future> {
     execution: Pin<Box<F>>,
     queue: LoadQueue,
@@ -230,7 +234,13 @@ impl<F: Future> Future for Batched<F> {
             if let Poll::Ready(output) = this.execution.as_mut().poll(cx) {
                 return Poll::Ready(output);
             }
-            this.running.extend(this.queue.take());
+            // The next wave of loads starts when the last one has finished:
+            // the keys the resolvers ask for meanwhile, from whichever batch
+            // they were waiting on, join the waiting loads, so rows of one
+            // entity asked for at one level are one statement.
+            if this.running.is_empty() {
+                this.running.extend(this.queue.take());
+            }
             match this.running.poll_next_unpin(cx) {
                 // A batch arrived: the resolvers waiting for it can go on.
                 Poll::Ready(Some(())) => continue,
@@ -280,10 +290,14 @@ impl Loaders {
         &self.db
     }
 
-    /// The loader of type `L` for one place (`site`) in the query. Loaders are
-    /// per site, not per type, so that a batch never depends on how the
+    /// The loader of type `L` for one place (`site`) in the query. Page and
+    /// count loaders are per place, so that a batch never depends on how the
     /// resolution of two places happens to interleave: each place costs exactly
-    /// one statement per level, whatever the number of rows.
+    /// one statement per level, whatever the number of rows. By-id loaders are
+    /// per entity ([`BY_ID`]): under [`Batched`] a batch runs once every
+    /// resolver that can run has asked, so the rows of one entity that several
+    /// places ask for at the same point (participants' members and funders)
+    /// come in one statement.
     pub fn get<L, K>(&self, site: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Loader<K>,
@@ -314,16 +328,16 @@ impl Loaders {
         }
     }
 
-    /// Loads one visible row of `E` by id for query place `site`.
-    pub async fn one<E: Table>(&self, site: &str, id: i64) -> Result<Option<E::Model>> {
+    /// Loads one visible row of `E` by id.
+    pub async fn one<E: Table>(&self, id: i64) -> Result<Option<E::Model>> {
         // A copy only when another place holds the same row.
-        Ok(self.shared::<E>(site, id).await?.map(Arc::unwrap_or_clone))
+        Ok(self.shared::<E>(id).await?.map(Arc::unwrap_or_clone))
     }
 
-    /// Loads one visible row of `E` by id for query place `site`, shared with
-    /// the other places that show the same row.
-    pub async fn shared<E: Table>(&self, site: &str, id: i64) -> Result<Option<Arc<E::Model>>> {
-        let loader = self.get(site, || ById::<E> {
+    /// Loads one visible row of `E` by id, shared with the other places that
+    /// show the same row.
+    pub async fn shared<E: Table>(&self, id: i64) -> Result<Option<Arc<E::Model>>> {
+        let loader = self.get(BY_ID, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             entity: PhantomData,
@@ -331,10 +345,10 @@ impl Loaders {
         Ok(loader.load_one(id).await?)
     }
 
-    /// Loads visible rows of `E` by id for query place `site`, in the order of
-    /// `ids`, skipping those not found.
-    pub async fn many<E: Table>(&self, site: &str, ids: &[i64]) -> Result<Vec<E::Model>> {
-        let loader = self.get(site, || ById::<E> {
+    /// Loads visible rows of `E` by id, in the order of `ids`, skipping those
+    /// not found.
+    pub async fn many<E: Table>(&self, ids: &[i64]) -> Result<Vec<E::Model>> {
+        let loader = self.get(BY_ID, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             entity: PhantomData,

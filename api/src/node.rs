@@ -65,7 +65,7 @@ async fn one<E: Table, T>(
     id: i64,
     wrap: fn(E::Model) -> T,
 ) -> Result<Option<T>> {
-    Ok(loaders.one::<E>("node", id).await?.map(wrap))
+    Ok(loaders.one::<E>(id).await?.map(wrap))
 }
 
 /// Resolves a decoded global ID; an unknown type name is a bad ID.

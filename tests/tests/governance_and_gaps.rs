@@ -540,7 +540,7 @@ async fn a_cluster_shows_its_members_and_which_needs_are_covered() {
 }
 
 #[tokio::test]
-async fn coverage_gaps_and_issues_cost_the_same_statements_for_few_and_many_rows() {
+async fn coverage_gaps_and_issues_cost_no_more_statements_for_many_rows_than_for_few() {
     for app in spawn_apps(false).await {
         let db = &app.db;
         let lviv = scenario::oblast(db, "UA-46").await;
@@ -591,8 +591,12 @@ async fn coverage_gaps_and_issues_cost_the_same_statements_for_few_and_many_rows
                 Some(total)
             );
         }
-        assert_eq!(
-            counts[0], counts[1],
+        // At most one statement per list and place per level (14 for these
+        // three lists), whatever the number of rows: the three root lists are
+        // read side by side, so whether the members that two of them ask for
+        // arrive in one by-id batch or two depends on which read ends first.
+        assert!(
+            counts.iter().all(|&count| count <= 14),
             "[{}] statements with 2 and with 14 clusters, gaps and projects: {counts:?}",
             app.backend
         );
