@@ -53,6 +53,13 @@ impl DatabaseConfig {
         self.database_url.starts_with("sqlite:")
     }
 
+    /// Whether the database is an in-memory SQLite database (it lives as long
+    /// as its connection pool).
+    pub fn is_in_memory(&self) -> bool {
+        self.is_sqlite()
+            && (self.database_url.contains(":memory:") || self.database_url.contains("mode=memory"))
+    }
+
     /// `sqlite` or `postgres`, for logs.
     pub fn backend_name(&self) -> &'static str {
         if self.is_sqlite() {

@@ -32,7 +32,10 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
     // Requests wait for a connection only briefly (DATABASE_ACQUIRE_TIMEOUT_MS):
     // while the database is away they get UNAVAILABLE instead of hanging.
     let patience = Duration::from_millis(config.database_acquire_timeout_ms);
-    let mut db = open(config, config.database_max_connections, patience).await?;
+    // Connections open when first needed, except for an in-memory database,
+    // which must hold one from the start.
+    let lazy = !config.is_in_memory();
+    let mut db = open(config, config.database_max_connections, patience, lazy).await?;
     let counter = StatementCounter::default();
     let count = Arc::clone(&counter.0);
     db.set_metric_callback(move |_| {
@@ -45,19 +48,24 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
 /// migrations, seeding and the maintenance commands (the service closes it
 /// before it opens its serving pool).
 pub async fn connect_patiently(config: &DatabaseConfig) -> Result<DatabaseConnection> {
-    open(config, 2, STARTUP_PATIENCE).await
+    open(config, 2, STARTUP_PATIENCE, false).await
 }
 
+/// `lazy`: connections are opened when first needed (start-up has just
+/// reached the database on the patient pool; the first request waits for its
+/// connection as any request does).
 async fn open(
     config: &DatabaseConfig,
     max_connections: u32,
     patience: Duration,
+    lazy: bool,
 ) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(max_connections)
         .min_connections(if config.is_sqlite() { 1 } else { 0 })
         .acquire_timeout(patience)
+        .connect_lazy(lazy)
         .connect_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     if config.is_sqlite() {

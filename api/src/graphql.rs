@@ -43,7 +43,8 @@ pub fn site(ctx: &Context<'_>) -> String {
     names.join(".")
 }
 
-/// Loads one visible row of `E` by id, batched with the other rows of `E` asked for at the same point of the query.
+/// Loads one visible row of `E` by id, batched with the other rows of `E` the
+/// query asks for in the same wave of loads.
 pub async fn load<E: Table>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>> {
     loaders(ctx)?.one::<E>(id).await
 }
@@ -57,7 +58,8 @@ pub async fn load_shared<E: Table>(
     loaders(ctx)?.shared::<E>(id).await
 }
 
-/// Loads visible rows of `E` by id, batched with the other rows of `E` asked for at the same point of the query.
+/// Loads visible rows of `E` by id, batched with the other rows of `E` the
+/// query asks for in the same wave of loads.
 pub async fn load_many<E: Table>(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<E::Model>> {
     loaders(ctx)?.many::<E>(ids).await
 }

@@ -274,8 +274,14 @@ async fn run(
         serde_json::to_string(&outcomes)
     } else {
         serde_json::to_string(&outcomes.first())
-    }
-    .unwrap_or_else(|_| "null".to_owned());
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            let error = AppError::internal(format!("cannot serialise a response: {error}"));
+            return error_response(&error, &request_id);
+        }
+    };
     let content_type = if modern {
         GRAPHQL_RESPONSE_JSON
     } else {

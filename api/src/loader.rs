@@ -120,7 +120,7 @@ impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
         }
         let mut out = HashMap::new();
         for (page, parents) in by_page {
-            let pages = pagination::fetch_child_pages(
+            let mut pages = pagination::fetch_child_pages(
                 &self.db,
                 R::select(&self.principal),
                 R::parent(),
@@ -130,7 +130,6 @@ impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
             )
             .await
             .map_err(Arc::new)?;
-            let mut pages = pages;
             for parent in parents {
                 let rows = pages.remove(&parent).unwrap_or_default();
                 out.insert((parent, page.clone()), Arc::new(rows));
@@ -207,6 +206,9 @@ impl LoadQueue {
 /// its keys, and the next wave only after the last has finished, so that one
 /// list's children are one batch (one statement) and not as many batches as a
 /// timer happened to cut while another thread was still resolving the list.
+///
+/// A loader's `load` must therefore not wait for another loader of the same
+/// request: that load would be queued until the current wave ends.
 pub struct Batched<F: Future> {
     execution: Pin<Box<F>>,
     queue: LoadQueue,
@@ -294,10 +296,11 @@ impl Loaders {
     /// count loaders are per place, so that a batch never depends on how the
     /// resolution of two places happens to interleave: each place costs exactly
     /// one statement per level, whatever the number of rows. By-id loaders are
-    /// per entity ([`BY_ID`]): under [`Batched`] a batch runs once every
-    /// resolver that can run has asked, so the rows of one entity that several
-    /// places ask for at the same point (participants' members and funders)
-    /// come in one statement.
+    /// per entity ([`BY_ID`]): under [`Batched`] the rows of one entity that
+    /// several places ask for in one wave (participants' members and funders)
+    /// come in one statement. Which wave a place's keys fall into can depend
+    /// on timing (when two root lists are read side by side), but never costs
+    /// more than one statement per place and level.
     pub fn get<L, K>(&self, site: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Loader<K>,
@@ -337,23 +340,22 @@ impl Loaders {
     /// Loads one visible row of `E` by id, shared with the other places that
     /// show the same row.
     pub async fn shared<E: Table>(&self, id: i64) -> Result<Option<Arc<E::Model>>> {
-        let loader = self.get(BY_ID, || ById::<E> {
+        Ok(self.by_id::<E>().load_one(id).await?)
+    }
+
+    /// The request's by-id loader of `E`.
+    fn by_id<E: Table>(&self) -> Arc<DataLoader<ById<E>>> {
+        self.get(BY_ID, || ById::<E> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             entity: PhantomData,
-        });
-        Ok(loader.load_one(id).await?)
+        })
     }
 
     /// Loads visible rows of `E` by id, in the order of `ids`, skipping those
     /// not found.
     pub async fn many<E: Table>(&self, ids: &[i64]) -> Result<Vec<E::Model>> {
-        let loader = self.get(BY_ID, || ById::<E> {
-            db: self.db.clone(),
-            principal: self.principal.clone(),
-            entity: PhantomData,
-        });
-        let found = loader.load_many(ids.iter().copied()).await?;
+        let found = self.by_id::<E>().load_many(ids.iter().copied()).await?;
         let rows: Vec<Arc<E::Model>> = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
         drop(found);
         Ok(rows.into_iter().map(Arc::unwrap_or_clone).collect())

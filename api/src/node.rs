@@ -180,9 +180,7 @@ impl NodeQuery {
         id: ID,
     ) -> async_graphql::Result<Option<Member>> {
         let row = ids::decode(&id, "Member", "id")?;
-        Ok(graphql::load_shared::<member::Entity>(ctx, row)
-            .await?
-            .map(Member))
+        crate::member::types::load_member(ctx, row).await
     }
 
     /// The objects with these global IDs, in the same order; null for each that does not exist or is hidden. At most 100 IDs.

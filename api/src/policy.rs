@@ -36,7 +36,9 @@ const READERS_OF_THE_TRAIL: &[Role] = &[Role::Coordinator, Role::Analyst, Role::
 /// Every root field: operation type, field name, access.
 pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "node", Access::Public),
-    // Apollo Federation: the router's entity lookups (visibility applies) and the subgraph SDL.
+    // Apollo Federation: the router's entity lookups (visibility applies) and
+    // the subgraph SDL (answered by the engine itself; served only while
+    // introspection is on).
     ("Query", "_entities", Access::Public),
     ("Query", "_service", Access::Public),
     ("Query", "nodes", Access::Public),
@@ -147,9 +149,11 @@ pub fn decide(operation: &str, field: &str, principal: &Principal) -> Result<(),
 }
 
 /// The root types of the schema, wrapped so that [`POLICY`] is enforced on
-/// every root field before it resolves (and on every entity lookup of a
-/// federation router). Only the root fields pay for the check: nested fields
-/// resolve as they would without it.
+/// every root field of the service before it resolves (and on every entity
+/// lookup of a federation router). The engine answers `__schema`, `__type`
+/// and `_service` itself; they are governed by the introspection setting
+/// (`INTROSPECTION`), not by this table. Only the root fields pay for the
+/// check: nested fields resolve as they would without it.
 pub struct Guarded<T>(pub T);
 
 /// The error for a root field `principal` may not call, or `None`.
@@ -202,7 +206,7 @@ impl<T: ContainerType> ContainerType for Guarded<T> {
 
     async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
         // `_entities` is the root field that asks (its policy entry decides).
-        if let Some(refused) = refusal("Query", ctx) {
+        if let Some(refused) = refusal(&T::type_name(), ctx) {
             return Err(refused);
         }
         self.0.find_entity(ctx, params).await

@@ -34,16 +34,25 @@ impl Application {
     /// Connects to the database, applies migrations, seeds demonstration data
     /// into an empty database when configured, and binds the listener.
     pub async fn build(config: &ServeConfig) -> Result<Self> {
-        let startup = db::connect_patiently(&config.database).await?;
-        db::migrate(&startup).await?;
+        // An in-memory SQLite database lives as long as its pool: it is
+        // migrated and seeded on the serving pool itself.
+        let startup = if config.database.is_in_memory() {
+            None
+        } else {
+            Some(db::connect_patiently(&config.database).await?)
+        };
+        let (db, statements) = db::connect(&config.database).await?;
+        let prepare = startup.as_ref().unwrap_or(&db);
+        db::migrate(prepare).await?;
         if config.seeds_demo_data() {
-            let report = seed::seed_demo_data(&startup).await?;
+            let report = seed::seed_demo_data(prepare).await?;
             if report.inserted {
                 tracing::info!("demonstration data inserted");
             }
         }
-        startup.close().await?;
-        let (db, statements) = db::connect(&config.database).await?;
+        if let Some(startup) = startup {
+            startup.close().await?;
+        }
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await

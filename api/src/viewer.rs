@@ -1,7 +1,6 @@
 //! `viewer`: who the caller is, as the service understood its token.
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use entity::member;
 
 use crate::auth::{Principal, Role};
 use crate::error::AppError;
@@ -51,9 +50,7 @@ impl Viewer {
         let Some(id) = self.member_id else {
             return Ok(None);
         };
-        Ok(graphql::load_shared::<member::Entity>(ctx, id)
-            .await?
-            .map(Member))
+        crate::member::types::load_member(ctx, id).await
     }
 }
 

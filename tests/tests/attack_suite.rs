@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use alliance_api::auth::Role;
 use alliance_api::config::Limits;
 use serde_json::{Value, json};
+use tests::ws::{Incoming, WsClient};
 use tests::{TestApp, spawn_app_with, spawn_apps};
 
 /// Text that must never reach a client.
@@ -678,5 +679,23 @@ async fn probes_learn_nothing_when_introspection_is_off() {
             assert!(!a.body.contains(name), "{probe}: names {name}: {}", a.body);
         }
     }
+    // Over the WebSocket too: the subgraph SDL is the whole schema.
+    let mut ws = WsClient::open(&app.address, None).await;
+    ws.subscribe("sdl", "{ _service { sdl } }", json!({})).await;
+    let mut answered = false;
+    while let Some(incoming) = ws.receive_within(Duration::from_secs(5)).await {
+        let Incoming::Message(message) = incoming else {
+            break;
+        };
+        let text = message.to_string();
+        assert!(!text.contains("Project"), "names the schema: {text}");
+        if message["id"] == "sdl" {
+            answered = true;
+            if message["type"] != "next" {
+                break;
+            }
+        }
+    }
+    assert!(answered, "the WebSocket answered the probe");
     app.finish().await;
 }

@@ -540,7 +540,7 @@ async fn a_cluster_shows_its_members_and_which_needs_are_covered() {
 }
 
 #[tokio::test]
-async fn coverage_gaps_and_issues_cost_no_more_statements_for_many_rows_than_for_few() {
+async fn coverage_gaps_and_issues_cost_a_bounded_number_of_statements_for_few_and_many_rows() {
     for app in spawn_apps(false).await {
         let db = &app.db;
         let lviv = scenario::oblast(db, "UA-46").await;
