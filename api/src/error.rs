@@ -44,6 +44,12 @@ pub enum AppError {
     /// size, …). Code `LIMIT_EXCEEDED`; the message names the limit.
     #[error("{0}")]
     LimitExceeded(String),
+    /// The query asks for what this deployment does not serve: the subgraph
+    /// SDL (`_service`) while introspection is off. Code
+    /// `GRAPHQL_VALIDATION_FAILED`, with the message of any query that does
+    /// not fit the schema, so that it tells nothing about the schema.
+    #[error("the query does not fit the schema")]
+    NotInSchema,
     /// The caller spent its query cost budget. Code `RATE_LIMITED`.
     #[error("rate limit exceeded: retry after {retry_after_secs} s")]
     RateLimited {
@@ -75,6 +81,7 @@ impl AppError {
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::NotInSchema => "GRAPHQL_VALIDATION_FAILED",
             Self::RateLimited { .. } => "RATE_LIMITED",
         }
     }
@@ -134,6 +141,7 @@ impl From<Arc<AppError>> for AppError {
                 Self::Database(e) => Self::Database(DbErr::Custom(e.to_string())),
                 Self::Internal(detail) => Self::Internal(detail.clone()),
                 Self::LimitExceeded(message) => Self::LimitExceeded(message.clone()),
+                Self::NotInSchema => Self::NotInSchema,
                 Self::RateLimited { retry_after_secs } => Self::RateLimited {
                     retry_after_secs: *retry_after_secs,
                 },

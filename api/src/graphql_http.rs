@@ -351,12 +351,6 @@ async fn one(
         Ok(shape) => shape,
         Err(error) => return Ok(refused(error)),
     };
-    // The subgraph SDL is the schema: not served when introspection is off.
-    if !state.limits.introspection && guard::selects_root_field(document, "_service") {
-        return Ok(Outcome::request_error(
-            json!({ "errors": [{ "message": "the query does not fit the schema", "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] }),
-        ));
-    }
     // Metrics label: the operation's name when the document has it and it is
     // a plain, short name (clients choose names; the label set stays small).
     let label = match operation.operation_name.as_deref() {

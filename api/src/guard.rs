@@ -215,6 +215,11 @@ pub fn check(
             },
         )
     })?;
+    // The subgraph SDL is the schema: not served when introspection is off
+    // (over HTTP and the WebSocket alike).
+    if !limits.introspection && selects_root_field(document, "_service") {
+        return Err(AppError::NotInSchema);
+    }
     // Values and directives, once per definition (not per expansion).
     let operations: Vec<&OperationDefinition> = match &document.operations {
         DocumentOperations::Single(op) => vec![&op.node],
@@ -272,7 +277,7 @@ pub fn check(
 
 /// Whether the document selects `field` at the root of any operation (looking
 /// through fragments).
-pub fn selects_root_field(document: &ExecutableDocument, field: &str) -> bool {
+fn selects_root_field(document: &ExecutableDocument, field: &str) -> bool {
     fn has(document: &ExecutableDocument, set: &SelectionSet, field: &str, depth: usize) -> bool {
         depth < 8
             && set.items.iter().any(|item| match &item.node {

@@ -313,7 +313,9 @@ pub(crate) fn error_response(error: &AppError, request_id: &str) -> Response {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::BadUserInput { .. } | AppError::LimitExceeded(_) => StatusCode::BAD_REQUEST,
+        AppError::BadUserInput { .. } | AppError::LimitExceeded(_) | AppError::NotInSchema => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };

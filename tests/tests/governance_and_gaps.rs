@@ -568,9 +568,8 @@ async fn coverage_gaps_and_issues_cost_a_bounded_number_of_statements_for_few_an
                 )
                 .await;
             }
-            let before = app.statements.get();
-            let body = app
-                .data(
+            let (body, statements) = app
+                .data_and_statements(
                     r#"{
                       clusters(first: 100) { nodes { members { slug } openNeedCount needs { need { title } } } }
                       partnershipGaps(first: 100) { nodes { member { slug } openNeeds { title } } }
@@ -579,7 +578,7 @@ async fn coverage_gaps_and_issues_cost_a_bounded_number_of_statements_for_few_an
                     json!({}),
                 )
                 .await;
-            counts.push(app.statements.get() - before);
+            counts.push(statements);
             let total = if round == 0 { 2 } else { 14 };
             assert_eq!(
                 body["clusters"]["nodes"].as_array().map(Vec::len),
