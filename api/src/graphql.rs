@@ -80,8 +80,11 @@ where
         // No page is read to check the cursors on the way.
         pagination::check_cursors(&R::sort(), &page)?;
     }
-    let (rows, total) = loaders(ctx)?
-        .children::<R>(&site(ctx), parent, page, wants_rows)
+    let loaders = loaders(ctx)?;
+    let (rows, total) = loaders
+        .children::<R>(&site(ctx), parent, page, wants_rows, || {
+            loaders.joins::<R::Entity>(|field| shows(ctx, field))
+        })
         .await?;
     Ok((rows.map(wrap), total))
 }
@@ -93,6 +96,13 @@ fn wants_rows(ctx: &Context<'_>) -> bool {
     ["nodes", "edges", "pageInfo"]
         .into_iter()
         .any(|field| selection.field(field).exists())
+}
+
+/// Whether the nodes of the connection the current field resolves show `field`.
+fn shows(ctx: &Context<'_>, field: &str) -> bool {
+    let selection = ctx.look_ahead();
+    selection.field("nodes").field(field).exists()
+        || selection.field("edges").field("node").field(field).exists()
 }
 
 /// One page of a root list, rows wrapped as GraphQL nodes, with a deferred count.
@@ -107,10 +117,12 @@ where
     E: Table,
 {
     let page = args.validate(key.name)?;
-    let db = loaders(ctx)?.db().clone();
+    let loaders = loaders(ctx)?;
+    let db = loaders.db().clone();
     let count = pagination::count_statement(&db, select.clone());
     let rows = if wants_rows(ctx) {
-        pagination::fetch_page(&db, select, &key, &page).await?
+        let joins = loaders.joins::<E>(|field| shows(ctx, field));
+        pagination::fetch_page(&db, select, &key, &page, &joins).await?
     } else {
         // No page is read to check the cursors on the way.
         pagination::check_cursors(&key, &page)?;

@@ -14,14 +14,16 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::task::AtomicWaker;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait,
-    QueryFilter, Select, Value,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    ModelTrait, QueryFilter, QueryResult, QueryTrait, Select, Value,
 };
 
 use crate::auth::Principal;
@@ -57,6 +59,148 @@ pub trait Table:
     fn find_visible(principal: &Principal) -> Select<Self> {
         Self::find().filter(Self::visible(principal))
     }
+    /// The rows of other entities each row points to (a project's owner, a
+    /// participant's member) that a list of these rows reads in its own
+    /// statement when the query shows them ([`ToOne`]).
+    fn to_one() -> Vec<ToOne> {
+        Vec::new()
+    }
+}
+
+/// A row of another entity that each listed row points to by a column of its
+/// own (a project's owner, a participant's member). When a query shows it
+/// under a list, the list's statement joins it in (visibility applied) and
+/// hands the rows to the request's by-id loader: the field then costs no
+/// statement of its own, and a list is one statement however many to-one
+/// fields its nodes show.
+pub struct ToOne {
+    /// The field of the listed node that shows the row.
+    field: &'static str,
+    /// The column of the listed rows that holds the row's id.
+    column: &'static str,
+    bind: fn(&Loaders) -> Arc<dyn JoinedRows>,
+}
+
+impl ToOne {
+    /// The row of `E` whose id is in `column`, shown as `field`.
+    pub fn of<E: Table>(field: &'static str, column: &'static str) -> Self {
+        Self {
+            field,
+            column,
+            bind: |loaders| {
+                Arc::new(Joined::<E> {
+                    principal: loaders.principal.clone(),
+                    by_id: loaders.by_id::<E>(),
+                })
+            },
+        }
+    }
+}
+
+/// A [`ToOne`] row a list's statement reads, bound to a request.
+#[derive(Clone)]
+pub struct Join {
+    column: &'static str,
+    rows: Arc<dyn JoinedRows>,
+}
+
+impl Join {
+    /// Adds the joined row's columns to `query`, a statement that lists rows
+    /// of the table (or alias) `listed`; `index` tells the joins of one
+    /// statement apart.
+    pub fn add_to(&self, query: &mut SelectStatement, listed: &str, index: usize) {
+        self.rows
+            .add_to(query, Alias::new(listed).into_iden(), self.column, index);
+    }
+
+    /// Hands the joined rows of the statement's result to the by-id loader.
+    pub fn feed(&self, rows: &[QueryResult], index: usize) -> Result<()> {
+        self.rows.feed(rows, index)
+    }
+}
+
+/// The type-erased work of a bound [`ToOne`].
+pub trait JoinedRows: Send + Sync {
+    /// See [`Join::add_to`].
+    fn add_to(
+        &self,
+        query: &mut SelectStatement,
+        listed: DynIden,
+        column: &'static str,
+        index: usize,
+    );
+    /// See [`Join::feed`].
+    fn feed(&self, rows: &[QueryResult], index: usize) -> Result<()>;
+}
+
+struct Joined<E: Table> {
+    principal: Principal,
+    by_id: Arc<DataLoader<ById<E>, HashMapCache>>,
+}
+
+/// The alias of the `index`th joined row and the prefix of its columns.
+fn join_alias(index: usize) -> String {
+    format!("__j{index}")
+}
+
+/// The result column holding the joined row's key, as the listed row has it.
+fn join_key(index: usize) -> String {
+    format!("__k{index}")
+}
+
+impl<E: Table> JoinedRows for Joined<E> {
+    fn add_to(
+        &self,
+        query: &mut SelectStatement,
+        listed: DynIden,
+        column: &'static str,
+        index: usize,
+    ) {
+        let alias = join_alias(index);
+        let visible = E::find_visible(&self.principal).into_query();
+        query.join_subquery(
+            JoinType::LeftJoin,
+            visible,
+            Alias::new(&alias),
+            Expr::col((Alias::new(&alias), E::id_column()))
+                .equals((listed.clone(), Alias::new(column))),
+        );
+        for c in <E::Column as Iterable>::iter() {
+            query.expr_as(
+                Expr::col((Alias::new(&alias), c)),
+                Alias::new(format!("{alias}_{}", c.as_str())),
+            );
+        }
+        query.expr_as(
+            Expr::col((listed, Alias::new(column))),
+            Alias::new(join_key(index)),
+        );
+    }
+
+    fn feed(&self, rows: &[QueryResult], index: usize) -> Result<()> {
+        let prefix = format!("{}_", join_alias(index));
+        let key = join_key(index);
+        let id = E::id_column().as_str();
+        let mut seen = std::collections::HashSet::new();
+        let mut fed = Vec::new();
+        for row in rows {
+            let Some(key) = row.try_get::<Option<i64>>("", &key)? else {
+                continue;
+            };
+            if !seen.insert(key) {
+                continue;
+            }
+            // Null columns: the row is not there, or the caller may not see it.
+            let value = match row.try_get::<Option<i64>>(&prefix, id)? {
+                Some(_) => Some(Arc::new(E::Model::from_query_result(row, &prefix)?)),
+                None => None,
+            };
+            fed.push((key, value));
+        }
+        // Feeding the cache awaits nothing: done on the first poll.
+        let _ = self.by_id.feed_many(fed).now_or_never();
+        Ok(())
+    }
 }
 
 /// A nested list: the rows of `Entity` that belong to a parent row.
@@ -74,7 +218,8 @@ pub trait Children: Send + Sync + 'static {
 }
 
 /// Loads visible rows of `E` by id. Rows are shared (`Arc`): a row shown in
-/// several places of a response is read and kept once.
+/// several places of a response is read and kept once. A row that is not
+/// there (or not visible) is `None`, so that it is not asked for again.
 pub struct ById<E> {
     db: DatabaseConnection,
     principal: Principal,
@@ -82,19 +227,24 @@ pub struct ById<E> {
 }
 
 impl<E: Table> Loader<i64> for ById<E> {
-    type Value = Arc<E::Model>;
+    type Value = Option<Arc<E::Model>>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<E::Model>>, Arc<AppError>> {
+    async fn load(
+        &self,
+        keys: &[i64],
+    ) -> Result<HashMap<i64, Option<Arc<E::Model>>>, Arc<AppError>> {
         let rows = E::find_visible(&self.principal)
             .filter(E::id_column().is_in(keys.iter().copied()))
             .all(&self.db)
             .await
             .map_err(|e| Arc::new(AppError::from(e)))?;
-        Ok(rows
-            .into_iter()
-            .map(|m| (E::id_of(&m), Arc::new(m)))
-            .collect())
+        let mut found: HashMap<i64, Option<Arc<E::Model>>> =
+            keys.iter().map(|key| (*key, None)).collect();
+        for row in rows {
+            found.insert(E::id_of(&row), Some(Arc::new(row)));
+        }
+        Ok(found)
     }
 }
 
@@ -103,6 +253,8 @@ impl<E: Table> Loader<i64> for ById<E> {
 pub struct ChildPages<R> {
     db: DatabaseConnection,
     principal: Principal,
+    /// The to-one rows the query shows under this place, read in the same statement.
+    joins: Vec<Join>,
     relation: PhantomData<fn() -> R>,
 }
 
@@ -127,6 +279,7 @@ impl<R: Children> Loader<(i64, Page)> for ChildPages<R> {
                 &parents,
                 &R::sort(),
                 page,
+                &self.joins,
             )
             .await
             .map_err(Arc::new)?;
@@ -257,7 +410,11 @@ pub struct Loaders {
     db: DatabaseConnection,
     principal: Principal,
     created: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
-    /// Where batch loads go when the request runs inside [`Batched`].
+    /// Where batch loads go when the request runs inside [`Batched`]: the
+    /// request is answered once, so rows read by id are kept for the rest of
+    /// it, and lists read the to-one rows their nodes show ([`ToOne`]).
+    /// Without it (a subscription's stream, answered again at each event),
+    /// every load reads afresh.
     queue: Option<LoadQueue>,
 }
 
@@ -292,6 +449,15 @@ impl Loaders {
         &self.db
     }
 
+    /// Forgets the rows read so far: called before each mutation, so that
+    /// what it changed is read afresh.
+    pub fn forget(&self) {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(_, site), _| site != BY_ID);
+    }
+
     /// The loader of type `L` for one place (`site`) in the query. Page and
     /// count loaders are per place, so that a batch never depends on how the
     /// resolution of two places happens to interleave: each place costs exactly
@@ -306,29 +472,73 @@ impl Loaders {
         L: Loader<K>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     {
-        let mut created = self
-            .created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = created
-            .entry((TypeId::of::<L>(), site.to_owned()))
-            .or_insert_with(|| {
-                let loader = match &self.queue {
-                    Some(queue) => {
-                        let queue = queue.clone();
-                        DataLoader::new(make(), move |task| queue.push(task))
-                            // The batch is complete once the resolvers have
-                            // run (see [`Batched`]); no need to wait longer.
-                            .delay(Duration::ZERO)
-                    }
-                    None => DataLoader::new(make(), tokio::spawn),
-                };
-                Arc::new(loader.max_batch_size(MAX_BATCH))
-            });
-        match Arc::clone(entry).downcast::<DataLoader<L>>() {
+        self.get_cached(site, make, NoCache)
+    }
+
+    /// [`Loaders::get`] with a cache of the loaded values.
+    fn get_cached<L, K, C>(
+        &self,
+        site: &str,
+        make: impl FnOnce() -> L,
+        cache: C,
+    ) -> Arc<DataLoader<L, C>>
+    where
+        L: Loader<K>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        C: CacheFactory,
+    {
+        let key = (TypeId::of::<DataLoader<L, C>>(), site.to_owned());
+        let lock = || {
+            self.created
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(found) = lock().get(&key) {
+            return Self::downcast::<DataLoader<L, C>>(found);
+        }
+        // Made outside the lock: making a loader may need other loaders
+        // (a page loader binds the by-id loaders of its joined rows).
+        let loader = match &self.queue {
+            Some(queue) => {
+                let queue = queue.clone();
+                DataLoader::with_cache(make(), move |task| queue.push(task), cache)
+                    // The batch is complete once the resolvers have
+                    // run (see [`Batched`]); no need to wait longer.
+                    .delay(Duration::ZERO)
+            }
+            None => {
+                let loader = DataLoader::with_cache(make(), tokio::spawn, cache);
+                loader.enable_all_cache(false);
+                loader
+            }
+        };
+        let loader: Arc<dyn Any + Send + Sync> = Arc::new(loader.max_batch_size(MAX_BATCH));
+        // Whichever was made first for this place is the one.
+        Self::downcast::<DataLoader<L, C>>(lock().entry(key).or_insert(loader))
+    }
+
+    fn downcast<T: Any + Send + Sync>(loader: &Arc<dyn Any + Send + Sync>) -> Arc<T> {
+        match Arc::clone(loader).downcast::<T>() {
             Ok(loader) => loader,
             Err(_) => unreachable!("loaders are stored under their own type id"),
         }
+    }
+
+    /// The to-one rows of `E` that the nodes of a list show, by the names of
+    /// the node fields the query selects; none when rows are not kept (see
+    /// [`Loaders::batched`]).
+    pub fn joins<E: Table>(&self, shown: impl Fn(&str) -> bool) -> Vec<Join> {
+        if self.queue.is_none() {
+            return Vec::new();
+        }
+        E::to_one()
+            .into_iter()
+            .filter(|one| shown(one.field))
+            .map(|one| Join {
+                column: one.column,
+                rows: (one.bind)(self),
+            })
+            .collect()
     }
 
     /// Loads one visible row of `E` by id.
@@ -340,40 +550,50 @@ impl Loaders {
     /// Loads one visible row of `E` by id, shared with the other places that
     /// show the same row.
     pub async fn shared<E: Table>(&self, id: i64) -> Result<Option<Arc<E::Model>>> {
-        Ok(self.by_id::<E>().load_one(id).await?)
+        Ok(self.by_id::<E>().load_one(id).await?.flatten())
     }
 
     /// The request's by-id loader of `E`.
-    fn by_id<E: Table>(&self) -> Arc<DataLoader<ById<E>>> {
-        self.get(BY_ID, || ById::<E> {
-            db: self.db.clone(),
-            principal: self.principal.clone(),
-            entity: PhantomData,
-        })
+    fn by_id<E: Table>(&self) -> Arc<DataLoader<ById<E>, HashMapCache>> {
+        self.get_cached(
+            BY_ID,
+            || ById::<E> {
+                db: self.db.clone(),
+                principal: self.principal.clone(),
+                entity: PhantomData,
+            },
+            HashMapCache::default(),
+        )
     }
 
     /// Loads visible rows of `E` by id, in the order of `ids`, skipping those
     /// not found.
     pub async fn many<E: Table>(&self, ids: &[i64]) -> Result<Vec<E::Model>> {
         let found = self.by_id::<E>().load_many(ids.iter().copied()).await?;
-        let rows: Vec<Arc<E::Model>> = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
+        let rows: Vec<Arc<E::Model>> = ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned().flatten())
+            .collect();
         drop(found);
         Ok(rows.into_iter().map(Arc::unwrap_or_clone).collect())
     }
 
     /// Loads one page of nested list `R` under `parent` for query place `site`,
-    /// with its deferred count.
+    /// with its deferred count;
+    /// `joins` are the to-one rows its nodes show (see [`Loaders::joins`]).
     pub async fn children<R: Children>(
         &self,
         site: &str,
         parent: i64,
         page: Page,
         wants_rows: bool,
+        joins: impl FnOnce() -> Vec<Join>,
     ) -> Result<(PageOf<<R::Entity as EntityTrait>::Model>, TotalCount)> {
         let rows = if wants_rows {
             let pages = self.get(site, || ChildPages::<R> {
                 db: self.db.clone(),
                 principal: self.principal.clone(),
+                joins: joins(),
                 relation: PhantomData,
             });
             pages

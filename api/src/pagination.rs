@@ -23,6 +23,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, Result};
+use crate::loader::Join;
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -389,12 +390,13 @@ pub fn known_total(total: u64) -> TotalCount {
     Arc::new(move || Box::pin(async move { Ok(total) }))
 }
 
-/// Fetches one page of a root list.
+/// Fetches one page of a root list, with the to-one rows of `joins`.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     key: &SortKey<E>,
     page: &Page,
+    joins: &[Join],
 ) -> Result<PageOf<E::Model>>
 where
     E: EntityTrait,
@@ -404,12 +406,29 @@ where
         return Ok(PageOf::default());
     }
     let (select, order) = apply_page(select, key, page)?;
-    let models = select
+    let select = select
         .order_by(key.column, order.clone())
         .order_by(key.id, order)
-        .limit(page.limit + 1)
-        .all(db)
+        .limit(page.limit + 1);
+    if joins.is_empty() {
+        let models = select.all(db).await?;
+        return finish(key, page, models);
+    }
+    let mut query = select.into_query();
+    let listed = E::default().table_name().to_owned();
+    for (index, join) in joins.iter().enumerate() {
+        join.add_to(&mut query, &listed, index);
+    }
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&query))
         .await?;
+    for (index, join) in joins.iter().enumerate() {
+        join.feed(&rows, index)?;
+    }
+    let models = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     finish(key, page, models)
 }
 
@@ -436,6 +455,7 @@ pub async fn fetch_child_pages<E>(
     parents: &[i64],
     key: &SortKey<E>,
     page: &Page,
+    joins: &[Join],
 ) -> Result<HashMap<i64, PageOf<E::Model>>>
 where
     E: EntityTrait,
@@ -461,21 +481,28 @@ where
                 .to_owned(),
             Alias::new("__rn"),
         );
-    let outer = Query::select()
-        .column(Asterisk)
+    let mut outer = Query::select()
+        .column((Alias::new("__page"), Asterisk))
         .from_subquery(inner, Alias::new("__page"))
-        .and_where(Expr::col(Alias::new("__rn")).lte(page.limit as i64 + 1))
-        .order_by(Alias::new("__parent"), Order::Asc)
-        .order_by(Alias::new("__rn"), Order::Asc)
+        .and_where(Expr::col((Alias::new("__page"), Alias::new("__rn"))).lte(page.limit as i64 + 1))
+        .order_by((Alias::new("__page"), Alias::new("__parent")), Order::Asc)
+        .order_by((Alias::new("__page"), Alias::new("__rn")), Order::Asc)
         .to_owned();
+    for (index, join) in joins.iter().enumerate() {
+        join.add_to(&mut outer, "__page", index);
+    }
     let statement = db.get_database_backend().build(&outer);
+    let rows = db.query_all_raw(statement).await?;
+    for (index, join) in joins.iter().enumerate() {
+        join.feed(&rows, index)?;
+    }
     let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
-    for row in db.query_all_raw(statement).await? {
+    for row in &rows {
         let parent_id: i64 = row.try_get("", "__parent")?;
         grouped
             .entry(parent_id)
             .or_default()
-            .push(E::Model::from_query_result(&row, "")?);
+            .push(E::Model::from_query_result(row, "")?);
     }
     for (parent_id, models) in grouped {
         pages.insert(parent_id, finish(key, page, models)?);

@@ -15,6 +15,7 @@ use futures_util::Stream;
 
 use crate::auth::{Principal, Role};
 use crate::error::AppError;
+use crate::loader::Loaders;
 
 /// Who may call a root field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,8 +199,16 @@ impl<T: ContainerType> ContainerType for Guarded<T> {
     }
 
     async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
-        if let Some(refused) = refusal(&T::type_name(), ctx) {
+        let operation = T::type_name();
+        if let Some(refused) = refusal(&operation, ctx) {
             return Err(refused);
+        }
+        if operation == "Mutation" {
+            // Mutations run one after another: each reads afresh what the
+            // ones before it may have changed.
+            if let Some(loaders) = ctx.data_opt::<Loaders>() {
+                loaders.forget();
+            }
         }
         self.0.resolve_field(ctx).await
     }

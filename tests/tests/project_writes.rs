@@ -431,3 +431,46 @@ async fn fifty_repeats_of_one_idempotent_create_write_one_project() {
         app.finish().await;
     }
 }
+
+/// Mutations of one request run one after another, and each reads afresh
+/// what the ones before it changed: a member read through the first
+/// mutation's answer is not served from memory after the second renamed it.
+#[tokio::test]
+async fn each_mutation_reads_what_the_mutations_before_it_changed() {
+    for app in spawn_apps(true).await {
+        let coordinator = app.token(Role::Coordinator, None);
+        let project = app
+            .create_draft(&coordinator, "STALE-1", "Fresh reads")
+            .await;
+        let kharkiv = app
+            .data(
+                r#"{ member(slug: "kharkiv") { id version website } }"#,
+                json!({}),
+            )
+            .await;
+        let (_, body) = app
+            .graphql_as(
+                Some(&coordinator),
+                r#"mutation($p: ID!, $m: ID!, $mv: Int!) {
+                  a: updateProject(input: { id: $p, expectedVersion: 1, titles: { en: "One", uk: "Один" } }) { project { owner { website } } userErrors { code } }
+                  b: updateMemberProfile(input: { id: $m, expectedVersion: $mv, website: "https://kharkiv.example.org" }) { member { website } userErrors { code } }
+                  c: updateProject(input: { id: $p, expectedVersion: 2, titles: { en: "Two", uk: "Два" } }) { project { owner { website } } userErrors { code } }
+                }"#,
+                json!({ "p": project, "m": kharkiv["member"]["id"], "mv": kharkiv["member"]["version"] }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "[{}] {body}", app.backend);
+        let data = &body["data"];
+        assert_eq!(
+            data["a"]["project"]["owner"]["website"], kharkiv["member"]["website"],
+            "[{}] {body}",
+            app.backend
+        );
+        assert_eq!(
+            data["c"]["project"]["owner"]["website"], "https://kharkiv.example.org",
+            "[{}] {body}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}

@@ -1,12 +1,12 @@
 //! Assistance queries and the rules of who sees which offer, need and match.
 
 use chrono::{DateTime, Utc};
-use entity::{assistance_match, assistance_need, assistance_offer};
+use entity::{assistance_match, assistance_need, assistance_offer, member};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use crate::auth::Principal;
-use crate::loader::Table;
+use crate::loader::{Table, ToOne};
 use crate::member::service::{child_list, visible_member};
 use crate::project::service::{newest_first, visible_project};
 use crate::sql;
@@ -32,6 +32,9 @@ impl Table for assistance_offer::Entity {
         }
         visible
     }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("member", "member_id")]
+    }
 }
 
 impl Table for assistance_need::Entity {
@@ -56,6 +59,9 @@ impl Table for assistance_need::Entity {
             visible = visible.add(assistance_need::Column::MemberId.eq(own));
         }
         visible
+    }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("member", "member_id")]
     }
 }
 

@@ -1,7 +1,7 @@
 //! Responsibility queries and who sees them.
 
 use chrono::{DateTime, Utc};
-use entity::{oecd_principle, responsibility};
+use entity::{member, oecd_principle, responsibility};
 use sea_orm::sea_query::{Alias, Expr, JoinType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait,
@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::auth::Principal;
 use crate::error::Result;
-use crate::loader::{Children, Table};
+use crate::loader::{Children, Table, ToOne};
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Parent, SortKey};
 use crate::project::service::visible_project;
@@ -29,6 +29,9 @@ impl Table for responsibility::Entity {
                     .add(responsibility::Column::ProjectId.is_null())
                     .add(visible_project("responsibility", "project_id", principal)),
             )
+    }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("actor", "actor_id")]
     }
 }
 

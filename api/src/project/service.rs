@@ -1,7 +1,7 @@
 //! Project queries and the rules of who sees which project.
 
 use chrono::{DateTime, Utc};
-use entity::{document_link, funding, indicator, participant, project};
+use entity::{document_link, funding, indicator, member, participant, project};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait, Select,
@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::auth::Principal;
 use crate::error::Result;
-use crate::loader::Table;
+use crate::loader::{Table, ToOne};
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Direction, SortKey, sort_name};
 use crate::sql;
@@ -32,6 +32,9 @@ impl Table for project::Entity {
             visible = visible.add(project::Column::OwnerId.eq(own));
         }
         visible
+    }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("owner", "owner_id")]
     }
 }
 
@@ -63,6 +66,9 @@ impl Table for participant::Entity {
             principal,
         ))
     }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("member", "member_id")]
+    }
 }
 
 impl Table for funding::Entity {
@@ -75,6 +81,9 @@ impl Table for funding::Entity {
             "funder_id",
             principal,
         ))
+    }
+    fn to_one() -> Vec<ToOne> {
+        vec![ToOne::of::<member::Entity>("funder", "funder_id")]
     }
 }
 
