@@ -14,11 +14,13 @@ use std::sync::Arc;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, IntoColumnRef, Order, Query, SelectStatement, WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, IntoColumnRef, JoinType, Order, Query, SelectStatement,
+    WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -466,28 +468,11 @@ where
         return Ok(pages);
     }
     let (select, order) = apply_page(select, key, page)?;
-    let mut inner: SelectStatement = select
-        .filter(Expr::col(parent.column_ref()).is_in(parents.iter().copied()))
-        .into_query();
-    let table = E::default();
-    let column = |c: E::Column| (table, c);
-    inner
-        .expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"))
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by(parent.column_ref())
-                .order_by(column(key.column), order.clone())
-                .order_by(column(key.id), order)
-                .to_owned(),
-            Alias::new("__rn"),
-        );
-    let mut outer = Query::select()
-        .column((Alias::new("__page"), Asterisk))
-        .from_subquery(inner, Alias::new("__page"))
-        .and_where(Expr::col((Alias::new("__page"), Alias::new("__rn"))).lte(page.limit as i64 + 1))
-        .order_by((Alias::new("__page"), Alias::new("__parent")), Order::Asc)
-        .order_by((Alias::new("__page"), Alias::new("__rn")), Order::Asc)
-        .to_owned();
+    let mut outer = if db.get_database_backend() == DatabaseBackend::Postgres {
+        lateral_pages(select, parent, parents, key, page, order)
+    } else {
+        windowed_pages(select, parent, parents, key, page, order)
+    };
     for (index, join) in joins.iter().enumerate() {
         join.add_to(&mut outer, "__page", index);
     }
@@ -508,6 +493,77 @@ where
         pages.insert(parent_id, finish(key, page, models)?);
     }
     Ok(pages)
+}
+
+/// Pages of a nested list, on PostgreSQL: for each parent, its rows through
+/// the sort index up to the page's end (`LATERAL … LIMIT`), so a page of 10
+/// reads 11 rows of a parent that has thousands.
+fn lateral_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: Parent,
+    parents: &[i64],
+    key: &SortKey<E>,
+    page: &Page,
+    order: Order,
+) -> SelectStatement {
+    let parents_alias = Alias::new("__parents");
+    // `VALUES` names its column `column1`.
+    let parent_id = (parents_alias.clone(), Alias::new("column1"));
+    let mut inner: SelectStatement = select
+        .filter(Expr::col(parent.column_ref()).equals(parent_id.clone()))
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order.clone())
+        .limit(page.limit + 1)
+        .into_query();
+    inner.expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"));
+    let page_alias = Alias::new("__page");
+    Query::select()
+        .column((page_alias.clone(), Asterisk))
+        .from_values(parents.iter().copied(), parents_alias)
+        .join_lateral(
+            JoinType::InnerJoin,
+            inner,
+            page_alias.clone(),
+            Expr::cust("TRUE"),
+        )
+        .order_by(parent_id, Order::Asc)
+        .order_by((page_alias.clone(), key.column), order.clone())
+        .order_by((page_alias, key.id), order)
+        .to_owned()
+}
+
+/// Pages of a nested list where there is no `LATERAL` (SQLite): the rows of
+/// all parents numbered per parent, cut at the page's end.
+fn windowed_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: Parent,
+    parents: &[i64],
+    key: &SortKey<E>,
+    page: &Page,
+    order: Order,
+) -> SelectStatement {
+    let mut inner: SelectStatement = select
+        .filter(Expr::col(parent.column_ref()).is_in(parents.iter().copied()))
+        .into_query();
+    let table = E::default();
+    let column = |c: E::Column| (table, c);
+    inner
+        .expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"))
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by(parent.column_ref())
+                .order_by(column(key.column), order.clone())
+                .order_by(column(key.id), order)
+                .to_owned(),
+            Alias::new("__rn"),
+        );
+    Query::select()
+        .column((Alias::new("__page"), Asterisk))
+        .from_subquery(inner, Alias::new("__page"))
+        .and_where(Expr::col((Alias::new("__page"), Alias::new("__rn"))).lte(page.limit as i64 + 1))
+        .order_by((Alias::new("__page"), Alias::new("__parent")), Order::Asc)
+        .order_by((Alias::new("__page"), Alias::new("__rn")), Order::Asc)
+        .to_owned()
 }
 
 /// Counts the rows of `select` for each of `parents` in one statement.

@@ -735,3 +735,84 @@ async fn before_alone_returns_the_rows_just_before_the_cursor() {
         app.finish().await;
     }
 }
+
+/// Nested pages, forwards and backwards, for several parents at once: each
+/// parent's rows come once each, in the list's order, on every database.
+#[tokio::test]
+async fn nested_pages_walk_each_parents_rows_once_in_order_both_ways() {
+    const PAGE: &str = r#"query($slug: String!, $first: Int, $after: String, $last: Int, $before: String) {
+      member(slug: $slug) { projects(first: $first, after: $after, last: $last, before: $before) {
+        nodes { code } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }
+    }"#;
+    fn codes(connection: &Value) -> Vec<String> {
+        connection["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["code"].as_str().expect("code").to_owned())
+            .collect()
+    }
+    for backend in tests::backends() {
+        let app = spawn_app(backend, false).await;
+        insert_projects(&app.db, 30, "np").await;
+        // Member k owns projects k, k + 3, …; newest (highest number) first.
+        let expected = |k: usize| -> Vec<String> {
+            (0..30)
+                .rev()
+                .filter(|i| i % 3 == k)
+                .map(|i| format!("np-{i:05}"))
+                .collect()
+        };
+        // The first pages of all three owners come from one list.
+        let data = app
+            .data(
+                r#"{ members(first: 10, orderBy: {field: SLUG, direction: ASC}) { nodes { slug projects(first: 4) { nodes { code } pageInfo { hasNextPage } } } } }"#,
+                json!({}),
+            )
+            .await;
+        let members = data["members"]["nodes"].as_array().expect("members");
+        assert_eq!(members.len(), 3, "[{backend}] {data}");
+        for (k, member) in members.iter().enumerate() {
+            assert_eq!(
+                codes(&member["projects"]),
+                expected(k)[..4],
+                "[{backend}] {member}"
+            );
+            assert_eq!(member["projects"]["pageInfo"]["hasNextPage"], true);
+        }
+        for k in 0..3 {
+            let slug = format!("np-member-{k}");
+            let mut forwards = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let data = app
+                    .data(PAGE, json!({ "slug": slug, "first": 4, "after": after }))
+                    .await;
+                let connection = &data["member"]["projects"];
+                forwards.extend(codes(connection));
+                if connection["pageInfo"]["hasNextPage"] != true {
+                    break;
+                }
+                after = connection["pageInfo"]["endCursor"].clone();
+            }
+            assert_eq!(forwards, expected(k), "[{backend}] forwards");
+            let mut backwards: Vec<String> = Vec::new();
+            let mut before = Value::Null;
+            loop {
+                let data = app
+                    .data(PAGE, json!({ "slug": slug, "last": 4, "before": before }))
+                    .await;
+                let connection = &data["member"]["projects"];
+                let mut page = codes(connection);
+                page.append(&mut backwards);
+                backwards = page;
+                if connection["pageInfo"]["hasPreviousPage"] != true {
+                    break;
+                }
+                before = connection["pageInfo"]["startCursor"].clone();
+            }
+            assert_eq!(backwards, expected(k), "[{backend}] backwards");
+        }
+        app.finish().await;
+    }
+}
