@@ -180,7 +180,7 @@ impl<E: Table> JoinedRows for Joined<E> {
     fn feed(&self, rows: &[QueryResult], index: usize) -> Result<()> {
         let prefix = format!("{}_", join_alias(index));
         let key = join_key(index);
-        let id = E::id_column().as_str();
+        let id = format!("{prefix}{}", E::id_column().as_str());
         let mut seen = std::collections::HashSet::new();
         let mut fed = Vec::new();
         for row in rows {
@@ -191,7 +191,7 @@ impl<E: Table> JoinedRows for Joined<E> {
                 continue;
             }
             // Null columns: the row is not there, or the caller may not see it.
-            let value = match row.try_get::<Option<i64>>(&prefix, id)? {
+            let value = match row.try_get::<Option<i64>>("", &id)? {
                 Some(_) => Some(Arc::new(E::Model::from_query_result(row, &prefix)?)),
                 None => None,
             };
@@ -409,7 +409,8 @@ impl<F: Future> Future for Batched<F> {
 pub struct Loaders {
     db: DatabaseConnection,
     principal: Principal,
-    created: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
+    /// By loader type, then by place: looked up without building a key.
+    created: Mutex<HashMap<TypeId, HashMap<String, Arc<dyn Any + Send + Sync>>>>,
     /// Where batch loads go when the request runs inside [`Batched`]: the
     /// request is answered once, so rows read by id are kept for the rest of
     /// it, and lists read the to-one rows their nodes show ([`ToOne`]).
@@ -455,7 +456,8 @@ impl Loaders {
         self.created
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|(_, site), _| site != BY_ID);
+            .values_mut()
+            .for_each(|places| places.retain(|site, _| site != BY_ID));
     }
 
     /// The loader of type `L` for one place (`site`) in the query. Page and
@@ -487,13 +489,13 @@ impl Loaders {
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         C: CacheFactory,
     {
-        let key = (TypeId::of::<DataLoader<L, C>>(), site.to_owned());
+        let kind = TypeId::of::<DataLoader<L, C>>();
         let lock = || {
             self.created
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(found) = lock().get(&key) {
+        if let Some(found) = lock().get(&kind).and_then(|places| places.get(site)) {
             return Self::downcast::<DataLoader<L, C>>(found);
         }
         // Made outside the lock: making a loader may need other loaders
@@ -514,7 +516,13 @@ impl Loaders {
         };
         let loader: Arc<dyn Any + Send + Sync> = Arc::new(loader.max_batch_size(MAX_BATCH));
         // Whichever was made first for this place is the one.
-        Self::downcast::<DataLoader<L, C>>(lock().entry(key).or_insert(loader))
+        Self::downcast::<DataLoader<L, C>>(
+            lock()
+                .entry(kind)
+                .or_default()
+                .entry(site.to_owned())
+                .or_insert(loader),
+        )
     }
 
     fn downcast<T: Any + Send + Sync>(loader: &Arc<dyn Any + Send + Sync>) -> Arc<T> {
