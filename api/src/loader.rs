@@ -3,7 +3,11 @@
 //!
 //! [`Loaders`] lives in each request's context and creates the DataLoaders the
 //! query needs on first use: one by id per entity, and one page loader and one
-//! count loader per nested list ([`Children`]).
+//! count loader per nested list ([`Children`]). Rows read by id are kept for
+//! the request; a list's statement joins in the to-one rows its nodes show
+//! ([`ToOne`]) and hands them to the by-id loaders, so a query costs one
+//! statement per list (and per by-id level not under a list), not one per
+//! place that shows a row.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -82,7 +86,9 @@ pub struct ToOne {
 }
 
 impl ToOne {
-    /// The row of `E` whose id is in `column`, shown as `field`.
+    /// The row of `E` whose id is in `column`, shown as `field`. `E`'s
+    /// visibility ([`Table::visible`]) must name only `E`'s own table (it
+    /// becomes a subquery joined by id).
     pub fn of<E: Table>(field: &'static str, column: &'static str) -> Self {
         Self {
             field,
@@ -197,9 +203,11 @@ impl<E: Table> JoinedRows for Joined<E> {
             };
             fed.push((key, value));
         }
-        // Feeding the cache awaits nothing: done on the first poll.
-        let _ = self.by_id.feed_many(fed).now_or_never();
-        Ok(())
+        // Feeding the cache awaits nothing: it is done on the first poll.
+        self.by_id
+            .feed_many(fed)
+            .now_or_never()
+            .ok_or_else(|| AppError::internal("feeding a loader's cache had to wait"))
     }
 }
 
@@ -316,7 +324,8 @@ impl<R: Children> Loader<i64> for ChildCounts<R> {
 }
 
 /// The one place of every by-id loader: by-id loads of an entity share their
-/// batches across the places of a query (see [`Loaders::get`]).
+/// batches across the places of a query, and keep the rows they read for the
+/// rest of the request (see [`Loaders::get`] and [`Loaders::shared`]).
 const BY_ID: &str = "by id";
 
 /// Rows a batch may ask for at once: more keys than this split into several
@@ -414,8 +423,9 @@ pub struct Loaders {
     /// Where batch loads go when the request runs inside [`Batched`]: the
     /// request is answered once, so rows read by id are kept for the rest of
     /// it, and lists read the to-one rows their nodes show ([`ToOne`]).
-    /// Without it (a subscription's stream, answered again at each event),
-    /// every load reads afresh.
+    /// Without it (operations over the WebSocket: a subscription's stream is
+    /// answered again at each event), every load reads afresh and lists read
+    /// no to-one rows: a query costs a statement more per by-id level there.
     queue: Option<LoadQueue>,
 }
 
@@ -450,14 +460,14 @@ impl Loaders {
         &self.db
     }
 
-    /// Forgets the rows read so far: called before each mutation, so that
-    /// what it changed is read afresh.
+    /// Forgets the loaders and the rows read so far: called before each
+    /// mutation (mutations run one after another), so that what it changed is
+    /// read afresh.
     pub fn forget(&self) {
         self.created
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values_mut()
-            .for_each(|places| places.retain(|site, _| site != BY_ID));
+            .clear();
     }
 
     /// The loader of type `L` for one place (`site`) in the query. Page and
@@ -551,7 +561,7 @@ impl Loaders {
 
     /// Loads one visible row of `E` by id.
     pub async fn one<E: Table>(&self, id: i64) -> Result<Option<E::Model>> {
-        // A copy only when another place holds the same row.
+        // A copy: the request keeps the shared row (see [`Loaders::shared`]).
         Ok(self.shared::<E>(id).await?.map(Arc::unwrap_or_clone))
     }
 

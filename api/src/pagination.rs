@@ -3,8 +3,10 @@
 //! A list is ordered by one non-null sort column and the id as tie-breaker; a
 //! cursor carries the sort column's name, its value and the id of a row, so the
 //! next page is `WHERE (sort, id) > (value, id)`: constant cost at any depth.
-//! Nested lists are fetched for many parents in one statement with
-//! `ROW_NUMBER() OVER (PARTITION BY parent …)`.
+//! Nested lists are fetched for many parents in one statement: on PostgreSQL
+//! with `LATERAL (… LIMIT n)` per parent, on SQLite with
+//! `ROW_NUMBER() OVER (PARTITION BY parent …)`. Both read the to-one rows the
+//! nodes show in the same statement ([`Join`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -416,10 +418,25 @@ where
         let models = select.all(db).await?;
         return finish(key, page, models);
     }
-    let mut query = select.into_query();
     let listed = E::default().table_name().to_owned();
+    let rows = rows_with_joins(db, select.into_query(), &listed, joins).await?;
+    let models = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    finish(key, page, models)
+}
+
+/// Runs `query`, which lists rows of the table (or alias) `listed`, with the
+/// to-one rows of `joins`, and hands those to their by-id loaders.
+async fn rows_with_joins(
+    db: &impl ConnectionTrait,
+    mut query: SelectStatement,
+    listed: &str,
+    joins: &[Join],
+) -> Result<Vec<sea_orm::QueryResult>> {
     for (index, join) in joins.iter().enumerate() {
-        join.add_to(&mut query, &listed, index);
+        join.add_to(&mut query, listed, index);
     }
     let rows = db
         .query_all_raw(db.get_database_backend().build(&query))
@@ -427,11 +444,7 @@ where
     for (index, join) in joins.iter().enumerate() {
         join.feed(&rows, index)?;
     }
-    let models = rows
-        .iter()
-        .map(|row| E::Model::from_query_result(row, ""))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    finish(key, page, models)
+    Ok(rows)
 }
 
 /// The expression that names a nested row's parent: a column, possibly of a joined table.
@@ -468,19 +481,12 @@ where
         return Ok(pages);
     }
     let (select, order) = apply_page(select, key, page)?;
-    let mut outer = if db.get_database_backend() == DatabaseBackend::Postgres {
+    let outer = if db.get_database_backend() == DatabaseBackend::Postgres {
         lateral_pages(select, parent, parents, key, page, order)
     } else {
         windowed_pages(select, parent, parents, key, page, order)
     };
-    for (index, join) in joins.iter().enumerate() {
-        join.add_to(&mut outer, "__page", index);
-    }
-    let statement = db.get_database_backend().build(&outer);
-    let rows = db.query_all_raw(statement).await?;
-    for (index, join) in joins.iter().enumerate() {
-        join.feed(&rows, index)?;
-    }
+    let rows = rows_with_joins(db, outer, "__page", joins).await?;
     let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
     for row in &rows {
         let parent_id: i64 = row.try_get("", "__parent")?;

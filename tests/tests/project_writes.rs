@@ -461,6 +461,14 @@ async fn each_mutation_reads_what_the_mutations_before_it_changed() {
             .await;
         assert!(body.get("errors").is_none(), "[{}] {body}", app.backend);
         let data = &body["data"];
+        for field in ["a", "b", "c"] {
+            assert_eq!(
+                data[field]["userErrors"],
+                json!([]),
+                "[{}] {body}",
+                app.backend
+            );
+        }
         assert_eq!(
             data["a"]["project"]["owner"]["website"], kharkiv["member"]["website"],
             "[{}] {body}",

@@ -102,6 +102,17 @@ async fn rows_read_with_a_list_keep_their_own_visibility() {
             statements, 1,
             "[{backend}] one statement for the list and its owners"
         );
+        // The same under a nested list (projects of the oblast, newest first).
+        let nested = r#"{ territory(code: "UA-46") { projects(first: 6) { nodes { code owner { slug } } } } }"#;
+        let (data, _) = app.data_and_statements(nested, json!({})).await;
+        let hidden: Vec<&str> = data["territory"]["projects"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter(|n| n["owner"].is_null())
+            .filter_map(|n| n["code"].as_str())
+            .collect();
+        assert_eq!(hidden, ["vj-00003", "vj-00000"], "[{backend}] {data}");
         let admin = app.token(alliance_api::auth::Role::Coordinator, None);
         let (_, body) = app.graphql_as(Some(&admin), query, json!({})).await;
         assert_eq!(
