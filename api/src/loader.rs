@@ -414,12 +414,15 @@ impl<F: Future> Future for Batched<F> {
     }
 }
 
+/// The loaders of one type, by place in the query.
+type Places = HashMap<String, Arc<dyn Any + Send + Sync>>;
+
 /// The loaders of one request.
 pub struct Loaders {
     db: DatabaseConnection,
     principal: Principal,
     /// By loader type, then by place: looked up without building a key.
-    created: Mutex<HashMap<TypeId, HashMap<String, Arc<dyn Any + Send + Sync>>>>,
+    created: Mutex<HashMap<TypeId, Places>>,
     /// Where batch loads go when the request runs inside [`Batched`]: the
     /// request is answered once, so rows read by id are kept for the rest of
     /// it, and lists read the to-one rows their nodes show ([`ToOne`]).
