@@ -9,6 +9,7 @@ mod m20261128_000001_create_schema;
 mod m20261128_000002_seed_reference_data;
 mod m20261128_000003_create_audit_trail;
 mod m20261128_000004_add_match_acceptance;
+mod m20261128_000005_sorted_child_indexes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_seed_reference_data::Migration),
             Box::new(m20261128_000003_create_audit_trail::Migration),
             Box::new(m20261128_000004_add_match_acceptance::Migration),
+            Box::new(m20261128_000005_sorted_child_indexes::Migration),
         ]
     }
 }
