@@ -414,10 +414,6 @@ where
         .order_by(key.column, order.clone())
         .order_by(key.id, order)
         .limit(page.limit + 1);
-    if joins.is_empty() {
-        let models = select.all(db).await?;
-        return finish(key, page, models);
-    }
     let listed = E::default().table_name().to_owned();
     let rows = rows_with_joins(db, select.into_query(), &listed, joins).await?;
     let models = rows
