@@ -324,12 +324,24 @@ async fn one(
         return Ok(refused(error));
     }
     let variables = Variables::from_json(variables_json);
+    // A document seen before is not parsed again; a new one's text is kept
+    // with it once it has parsed.
+    let kept = state.documents.get(&operation.query);
+    let new_text = kept.is_none().then(|| operation.query.clone());
     let mut request = async_graphql::Request::new(operation.query).variables(variables.clone());
     if let Some(name) = &operation.operation_name {
         request = request.operation_name(name);
     }
+    if let Some(document) = kept {
+        request.set_parsed_query(document);
+    }
     let document = match request.parsed_query() {
-        Ok(document) => document,
+        Ok(document) => {
+            if let Some(text) = new_text {
+                state.documents.keep(text, document);
+            }
+            document
+        }
         Err(error) => {
             let mut error = error;
             error

@@ -60,6 +60,8 @@ pub struct AppState {
     pub baseline: Option<axum::body::Bytes>,
     /// Admission of queries to execution by cost.
     pub admission: Arc<crate::admission::Admission>,
+    /// Parsed documents by their text.
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 /// The router with its middleware.

@@ -13,6 +13,7 @@ pub mod codelists;
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod dream;
 pub mod error;
 pub mod export;

@@ -568,6 +568,30 @@ impl Loaders {
         Ok(self.shared::<E>(id).await?.map(Arc::unwrap_or_clone))
     }
 
+    /// Loads one visible row of `E` by id with the to-one rows it shows
+    /// (`joins`, see [`Loaders::joins`]) in the same statement: a root field
+    /// that shows one row by id (`node`) costs one statement for the row and
+    /// its to-one rows. The rows are kept like any other read by id.
+    pub async fn one_joined<E: Table>(&self, id: i64, joins: &[Join]) -> Result<Option<E::Model>> {
+        if joins.is_empty() {
+            return self.one::<E>(id).await;
+        }
+        let query = E::find_visible(&self.principal)
+            .filter(E::id_column().eq(id))
+            .into_query();
+        let table = E::default().table_name().to_owned();
+        let rows = pagination::rows_with_joins(&self.db, query, &table, joins).await?;
+        let found = match rows.first() {
+            Some(row) => Some(Arc::new(E::Model::from_query_result(row, "")?)),
+            None => None,
+        };
+        self.by_id::<E>()
+            .feed_one(id, found.clone())
+            .now_or_never()
+            .ok_or_else(|| AppError::internal("feeding a loader's cache had to wait"))?;
+        Ok(found.map(Arc::unwrap_or_clone))
+    }
+
     /// Loads one visible row of `E` by id, shared with the other places that
     /// show the same row.
     pub async fn shared<E: Table>(&self, id: i64) -> Result<Option<Arc<E::Model>>> {

@@ -64,74 +64,120 @@ async fn one<E: Table, T>(
     loaders: &Loaders,
     id: i64,
     wrap: fn(E::Model) -> T,
+    shows: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<T>> {
-    Ok(loaders.one::<E>(id).await?.map(wrap))
+    let joins = loaders.joins::<E>(shows);
+    Ok(loaders.one_joined::<E>(id, &joins).await?.map(wrap))
 }
 
-/// Resolves a decoded global ID; an unknown type name is a bad ID.
+/// Resolves a decoded global ID; an unknown type name is a bad ID. `shows`
+/// tells whether the query shows a field of the object (its to-one rows are
+/// then read with it, see [`Loaders::one_joined`]).
 pub(crate) async fn resolve(
     loaders: &Loaders,
     type_name: &str,
     id: i64,
     argument: &str,
+    shows: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<Node>> {
     use Node as N;
     Ok(match type_name {
         "Territory" => {
-            one::<territory::Entity, _>(loaders, id, |m| N::Territory(Territory(m))).await?
+            one::<territory::Entity, _>(loaders, id, |m| N::Territory(Territory(m)), shows).await?
         }
-        "Member" => one::<member::Entity, _>(loaders, id, |m| N::Member(Member::from(m))).await?,
+        "Member" => {
+            one::<member::Entity, _>(loaders, id, |m| N::Member(Member::from(m)), shows).await?
+        }
         "MemberIdentifier" => {
-            one::<member_identifier::Entity, _>(loaders, id, |m| {
-                N::MemberIdentifier(MemberIdentifier(m))
-            })
+            one::<member_identifier::Entity, _>(
+                loaders,
+                id,
+                |m| N::MemberIdentifier(MemberIdentifier(m)),
+                shows,
+            )
             .await?
         }
         "Affiliation" => {
-            one::<affiliation::Entity, _>(loaders, id, |m| N::Affiliation(Affiliation(m))).await?
-        }
-        "Project" => one::<project::Entity, _>(loaders, id, |m| N::Project(Project(m))).await?,
-        "Participant" => {
-            one::<participant::Entity, _>(loaders, id, |m| N::Participant(Participant(m))).await?
-        }
-        "Funding" => one::<funding::Entity, _>(loaders, id, |m| N::Funding(Funding(m))).await?,
-        "Indicator" => {
-            one::<indicator::Entity, _>(loaders, id, |m| N::Indicator(Indicator(m))).await?
-        }
-        "DocumentLink" => {
-            one::<document_link::Entity, _>(loaders, id, |m| N::DocumentLink(DocumentLink(m)))
+            one::<affiliation::Entity, _>(loaders, id, |m| N::Affiliation(Affiliation(m)), shows)
                 .await?
         }
+        "Project" => {
+            one::<project::Entity, _>(loaders, id, |m| N::Project(Project(m)), shows).await?
+        }
+        "Participant" => {
+            one::<participant::Entity, _>(loaders, id, |m| N::Participant(Participant(m)), shows)
+                .await?
+        }
+        "Funding" => {
+            one::<funding::Entity, _>(loaders, id, |m| N::Funding(Funding(m)), shows).await?
+        }
+        "Indicator" => {
+            one::<indicator::Entity, _>(loaders, id, |m| N::Indicator(Indicator(m)), shows).await?
+        }
+        "DocumentLink" => {
+            one::<document_link::Entity, _>(
+                loaders,
+                id,
+                |m| N::DocumentLink(DocumentLink(m)),
+                shows,
+            )
+            .await?
+        }
         "AssistanceOffer" => {
-            one::<assistance_offer::Entity, _>(loaders, id, |m| {
-                N::AssistanceOffer(AssistanceOffer(m))
-            })
+            one::<assistance_offer::Entity, _>(
+                loaders,
+                id,
+                |m| N::AssistanceOffer(AssistanceOffer(m)),
+                shows,
+            )
             .await?
         }
         "AssistanceNeed" => {
-            one::<assistance_need::Entity, _>(loaders, id, |m| N::AssistanceNeed(AssistanceNeed(m)))
-                .await?
+            one::<assistance_need::Entity, _>(
+                loaders,
+                id,
+                |m| N::AssistanceNeed(AssistanceNeed(m)),
+                shows,
+            )
+            .await?
         }
         "AssistanceMatch" => {
-            one::<assistance_match::Entity, _>(loaders, id, |m| {
-                N::AssistanceMatch(AssistanceMatch(m))
-            })
+            one::<assistance_match::Entity, _>(
+                loaders,
+                id,
+                |m| N::AssistanceMatch(AssistanceMatch(m)),
+                shows,
+            )
             .await?
         }
         "Partnership" => {
-            one::<partnership::Entity, _>(loaders, id, |m| N::Partnership(Partnership(m))).await?
-        }
-        "Cluster" => one::<cluster::Entity, _>(loaders, id, |m| N::Cluster(Cluster(m))).await?,
-        "Responsibility" => {
-            one::<responsibility::Entity, _>(loaders, id, |m| N::Responsibility(Responsibility(m)))
+            one::<partnership::Entity, _>(loaders, id, |m| N::Partnership(Partnership(m)), shows)
                 .await?
+        }
+        "Cluster" => {
+            one::<cluster::Entity, _>(loaders, id, |m| N::Cluster(Cluster(m)), shows).await?
+        }
+        "Responsibility" => {
+            one::<responsibility::Entity, _>(
+                loaders,
+                id,
+                |m| N::Responsibility(Responsibility(m)),
+                shows,
+            )
+            .await?
         }
         "AuditEvent" => {
-            one::<audit_event::Entity, _>(loaders, id, |m| N::AuditEvent(AuditEvent(m))).await?
+            one::<audit_event::Entity, _>(loaders, id, |m| N::AuditEvent(AuditEvent(m)), shows)
+                .await?
         }
         "OecdPrinciple" => {
-            one::<oecd_principle::Entity, _>(loaders, id, |m| N::OecdPrinciple(OecdPrinciple(m)))
-                .await?
+            one::<oecd_principle::Entity, _>(
+                loaders,
+                id,
+                |m| N::OecdPrinciple(OecdPrinciple(m)),
+                shows,
+            )
+            .await?
         }
         _ => {
             return Err(AppError::bad_input(
@@ -156,7 +202,8 @@ impl NodeQuery {
         #[graphql(desc = "A global ID, as returned in any `id` field.")] id: ID,
     ) -> async_graphql::Result<Option<Node>> {
         let (type_name, row) = ids::decode_any(&id, "id")?;
-        Ok(resolve(graphql::loaders(ctx)?, &type_name, row, "id").await?)
+        let shows = |field: &str| ctx.look_ahead().field(field).exists();
+        Ok(resolve(graphql::loaders(ctx)?, &type_name, row, "id", &shows).await?)
     }
 
     /// Apollo Federation: a `Project` entity by its global ID (batched, visibility applied).
@@ -206,7 +253,7 @@ impl NodeQuery {
         let loaders = graphql::loaders(ctx)?;
         let lookups = decoded
             .iter()
-            .map(|(type_name, row)| resolve(loaders, type_name, *row, "ids"));
+            .map(|(type_name, row)| resolve(loaders, type_name, *row, "ids", &|_| false));
         let found = futures_join_all(lookups).await;
         Ok(found.into_iter().collect::<Result<Vec<_>>>()?)
     }

@@ -425,7 +425,7 @@ where
 
 /// Runs `query`, which lists rows of the table (or alias) `listed`, with the
 /// to-one rows of `joins`, and hands those to their by-id loaders.
-async fn rows_with_joins(
+pub(crate) async fn rows_with_joins(
     db: &impl ConnectionTrait,
     mut query: SelectStatement,
     listed: &str,

@@ -85,6 +85,7 @@ impl Application {
                 config.limits.max_inflight_cost,
                 config.database.database_max_connections,
             )),
+            documents: Arc::default(),
         });
         Ok(Self {
             listener,

@@ -482,3 +482,45 @@ async fn each_mutation_reads_what_the_mutations_before_it_changed() {
         app.finish().await;
     }
 }
+
+/// A create holds the audit chain's lock for as few statements as it can:
+/// the lock (which reads the head), one read for what the input points to
+/// and whether its code is taken, the insert, and the events with the new
+/// head and the subscriptions' wake-up. The chain stays intact.
+#[tokio::test]
+async fn a_create_holds_the_chain_lock_for_four_statements() {
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let create = "mutation($input: CreateProjectInput!) { createProject(input: $input) { project { code version } userErrors { message } } }";
+        let mut fewest = u64::MAX;
+        for n in 0..3 {
+            let before = app.statements.get();
+            let (_, body) = app
+                .graphql_as(
+                    Some(&editor),
+                    create,
+                    json!({ "input": input(&territory, &owner, &format!("UA-KHA-2026-3{n:02}")) }),
+                )
+                .await;
+            fewest = fewest.min(app.statements.get() - before);
+            assert_eq!(
+                body["data"]["createProject"]["userErrors"],
+                json!([]),
+                "[{}] {body}",
+                app.backend
+            );
+        }
+        // PostgreSQL: the isolation level, then the four above. SQLite: the
+        // insert reads the new row back in a statement of its own, and the
+        // head is a statement of its own (five before the lock was folded).
+        let most = if app.backend == "postgres" { 5 } else { 6 };
+        assert!(
+            fewest <= most,
+            "[{}] statements per create: {fewest}",
+            app.backend
+        );
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}

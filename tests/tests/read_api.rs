@@ -827,3 +827,47 @@ async fn nested_pages_walk_each_parents_rows_once_in_order_both_ways() {
         app.finish().await;
     }
 }
+
+/// A project read by its global ID reads its owner in the same statement:
+/// the project with its owner, then its responsibilities with their actors,
+/// two statements for three levels; the answer is the one `project(code)`
+/// gives, which reads the owner on its own.
+#[tokio::test]
+async fn a_node_reads_its_to_one_rows_with_it() {
+    for backend in tests::backends() {
+        let app = spawn_app(backend, true).await;
+        let listed = app
+            .data(
+                "{ projects(first: 100) { nodes { id code responsibilities { totalCount } } } }",
+                json!({}),
+            )
+            .await;
+        let project = listed["projects"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["responsibilities"]["totalCount"].as_u64() > Some(1))
+            .cloned()
+            .expect("a demo project with responsibilities");
+        const SHOWN: &str = "code status owner { slug name } responsibilities(first: 20) { nodes { function raci actor { slug } } }";
+        let (by_id, statements) = app
+            .data_and_statements(
+                &format!("query($id: ID!) {{ node(id: $id) {{ ... on Project {{ {SHOWN} }} }} }}"),
+                json!({ "id": project["id"] }),
+            )
+            .await;
+        assert_eq!(statements, 2, "[{backend}] statements: {statements}");
+        let by_code = app
+            .data(
+                &format!("query($code: String!) {{ project(code: $code) {{ {SHOWN} }} }}"),
+                json!({ "code": project["code"] }),
+            )
+            .await;
+        assert!(
+            by_id["node"]["owner"]["slug"].is_string(),
+            "[{backend}] {by_id}"
+        );
+        assert_eq!(by_id["node"], by_code["project"], "[{backend}]");
+        app.finish().await;
+    }
+}

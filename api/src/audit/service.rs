@@ -9,9 +9,9 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, audit_head};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
-    QuerySelect, Select, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Statement, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -61,7 +61,13 @@ pub struct Writer {
     actor: Actor,
     seq: i64,
     hash: String,
+    /// Events recorded and not yet written: they are written at commit, with
+    /// the new head, in as few statements as the database allows.
+    pending: Vec<audit_event::Model>,
 }
+
+/// Events written by one statement at most (ten parameters each).
+const EVENTS_PER_STATEMENT: usize = 500;
 
 impl Writer {
     /// Begins a write transaction and takes the chain's lock.
@@ -74,21 +80,20 @@ impl Writer {
         let txn = db.begin_with_config(isolation, None).await?;
         // A no-op update first: it takes the write lock (SQLite's RESERVED lock,
         // PostgreSQL's row lock) before anything is read, so concurrent writers
-        // wait here instead of failing later.
-        audit_head::Entity::update_many()
-            .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
-            .filter(audit_head::Column::Id.eq(1))
-            .exec(&txn)
-            .await?;
-        let head = audit_head::Entity::find_by_id(1)
-            .one(&txn)
+        // wait here instead of failing later; it returns the head it locked.
+        let head = txn
+            .query_one_raw(Statement::from_string(
+                txn.get_database_backend(),
+                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash",
+            ))
             .await?
             .ok_or_else(|| AppError::internal("audit head row missing"))?;
         Ok(Self {
             txn,
             actor,
-            seq: head.seq,
-            hash: head.hash,
+            seq: head.try_get("", "seq")?,
+            hash: head.try_get("", "hash")?,
+            pending: Vec::new(),
         })
     }
 
@@ -127,50 +132,89 @@ impl Writer {
                 &changes,
             ),
         );
-        let event = audit_event::ActiveModel {
-            seq: sea_orm::Set(seq),
-            occurred_at: sea_orm::Set(occurred_at),
-            actor: sea_orm::Set(self.actor.subject.clone()),
-            role: sea_orm::Set(self.actor.role.clone()),
-            operation: sea_orm::Set(operation.to_owned()),
-            entity_type: sea_orm::Set(entity_type.to_owned()),
-            entity_id: sea_orm::Set(entity_id),
-            changes: sea_orm::Set(changes),
-            prev_hash: sea_orm::Set(self.hash.clone()),
-            hash: sea_orm::Set(hash.clone()),
-        }
-        .insert(&self.txn)
-        .await?;
+        let event = audit_event::Model {
+            seq,
+            occurred_at,
+            actor: self.actor.subject.clone(),
+            role: self.actor.role.clone(),
+            operation: operation.to_owned(),
+            entity_type: entity_type.to_owned(),
+            entity_id,
+            changes,
+            prev_hash: std::mem::replace(&mut self.hash, hash.clone()),
+            hash,
+        };
         self.seq = seq;
-        self.hash = hash;
+        self.pending.push(event.clone());
         Ok(event)
     }
 
-    /// Commits the changes, their events and the new head.
+    /// Commits the changes, their events and the new head. On PostgreSQL the
+    /// events, the head and the wake-up of live subscriptions are one
+    /// statement (a write transaction holds the head's lock for as few round
+    /// trips as it can: writers queue on it).
     pub async fn commit(self) -> Result<()> {
-        audit_head::Entity::update_many()
-            .col_expr(audit_head::Column::Seq, Expr::value(self.seq))
-            .col_expr(audit_head::Column::Hash, Expr::value(self.hash.clone()))
-            .filter(audit_head::Column::Id.eq(1))
-            .exec(&self.txn)
-            .await?;
-        if self.txn.get_database_backend() == DbBackend::Postgres {
-            // Delivered to every listening instance when (and only if) the
-            // transaction commits: the wake-up of live subscriptions.
-            self.txn
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [
-                        crate::feed::signal::CHANNEL.into(),
-                        self.seq.to_string().into(),
-                    ],
-                ))
+        let Self {
+            txn,
+            seq,
+            hash,
+            mut pending,
+            ..
+        } = self;
+        let backend = txn.get_database_backend();
+        // Seeding records thousands of events: all but the last batch go first.
+        let last = pending.len().saturating_sub(1) / EVENTS_PER_STATEMENT * EVENTS_PER_STATEMENT;
+        let tail = pending.split_off(last);
+        for chunk in pending.chunks(EVENTS_PER_STATEMENT) {
+            txn.execute_raw(insert_events(chunk).build(backend)).await?;
+        }
+        if tail.is_empty() {
+            // Nothing was recorded: the head stays as it was.
+        } else if backend == DbBackend::Postgres {
+            let insert = insert_events(&tail).build(backend);
+            let mut values = insert.values.map(|v| v.0).unwrap_or_default();
+            let n = values.len();
+            let sql = format!(
+                "WITH events AS ({}), head AS (UPDATE audit_head SET seq = ${}, hash = ${} \
+                 WHERE id = 1) SELECT pg_notify(${}, ${})",
+                insert.sql,
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            );
+            values.extend([
+                seq.into(),
+                hash.into(),
+                // Delivered to every listening instance when (and only if)
+                // the transaction commits: the wake-up of live subscriptions.
+                crate::feed::signal::CHANNEL.into(),
+                seq.to_string().into(),
+            ]);
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+        } else {
+            txn.execute_raw(insert_events(&tail).build(backend)).await?;
+            audit_head::Entity::update_many()
+                .col_expr(audit_head::Column::Seq, Expr::value(seq))
+                .col_expr(audit_head::Column::Hash, Expr::value(hash))
+                .filter(audit_head::Column::Id.eq(1))
+                .exec(&txn)
                 .await?;
         }
-        self.txn.commit().await?;
+        txn.commit().await?;
         Ok(())
     }
+}
+
+/// One statement inserting `events`.
+fn insert_events(events: &[audit_event::Model]) -> sea_orm::InsertMany<audit_event::ActiveModel> {
+    audit_event::Entity::insert_many(
+        events
+            .iter()
+            .cloned()
+            .map(sea_orm::IntoActiveModel::into_active_model),
+    )
 }
 
 /// The canonical encoding of an event: a JSON array of its fields in a fixed

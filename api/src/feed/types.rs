@@ -53,7 +53,15 @@ impl Change {
     /// The record as it is now; null when it was removed or the caller may no longer see it.
     async fn entity(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Node>> {
         let loaders = graphql::loaders(ctx)?;
-        Ok(resolve(loaders, &self.0.entity_type, self.0.entity_id, "entityId").await?)
+        Ok(resolve(
+            loaders,
+            &self.0.entity_type,
+            self.0.entity_id,
+            "entityId",
+            // A page of changes resolves its records by id in one batch.
+            &|_| false,
+        )
+        .await?)
     }
     /// What changed: `{"field": [old, new]}` for updates, the whole record for
     /// creations and removals. Contact details are left out for callers who may not see them.

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use entity::{document_link, funding, indicator, member, participant, project, territory};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -180,34 +181,53 @@ async fn validate(
             .money("budget", amount, currency)
             .map(|m| (m, currency.clone()))
     });
-    if territory::Entity::find_by_id(fields.territory_id)
-        .one(db)
+    // What the fields point to and whether the code is taken: one statement.
+    let exists = |query: &mut SelectStatement| Expr::exists(query.expr(Expr::val(1)).take());
+    let mut same_code = Query::select();
+    same_code
+        .from(project::Entity)
+        .and_where(project::Column::Code.eq(fields.code.as_str()));
+    if let Some(id) = existing_id {
+        same_code.and_where(project::Column::Id.ne(id));
+    }
+    let found = Query::select()
+        .expr_as(
+            exists(
+                Query::select()
+                    .from(territory::Entity)
+                    .and_where(territory::Column::Id.eq(fields.territory_id)),
+            ),
+            "territory",
+        )
+        .expr_as(
+            exists(
+                Query::select()
+                    .from(member::Entity)
+                    .and_where(member::Column::Id.eq(fields.owner_id)),
+            ),
+            "owner",
+        )
+        .expr_as(exists(&mut same_code), "same_code")
+        .take();
+    let found = db
+        .query_one_raw(db.get_database_backend().build(&found))
         .await?
-        .is_none()
-    {
+        .ok_or_else(|| AppError::internal("an EXISTS query returned no row"))?;
+    if !found.try_get::<bool>("", "territory")? {
         check.fail(
             "territoryId",
             UserErrorCode::NotFound,
             "`territoryId` names no territory",
         );
     }
-    if member::Entity::find_by_id(fields.owner_id)
-        .one(db)
-        .await?
-        .is_none()
-    {
+    if !found.try_get::<bool>("", "owner")? {
         check.fail(
             "ownerId",
             UserErrorCode::NotFound,
             "`ownerId` names no member",
         );
     }
-    let mut same_code =
-        project::Entity::find().filter(project::Column::Code.eq(fields.code.as_str()));
-    if let Some(id) = existing_id {
-        same_code = same_code.filter(project::Column::Id.ne(id));
-    }
-    if same_code.one(db).await?.is_some() {
+    if found.try_get::<bool>("", "same_code")? {
         check.fail(
             "code",
             UserErrorCode::Duplicate,
