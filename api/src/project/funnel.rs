@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 
 use entity::funding;
-use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, QueryTrait, Statement};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, Query, SelectStatement, UnionType, WithClause,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, FromQueryResult, QueryTrait, Statement, StatementBuilder,
+};
 
 use crate::auth::Principal;
 use crate::error::Result;
@@ -129,7 +133,7 @@ fn dimensions(
     column(
         select,
         has(Dimension::Oblast),
-        "\"o\".\"id\"".into(),
+        "\"p\".\"oblast_id\"".into(),
         "BIGINT",
         "oblast_id",
     );
@@ -170,12 +174,26 @@ fn dimensions(
     );
 }
 
-/// `FROM (the listed projects) p [JOIN the oblast each lies in]`. The list
-/// is a derived table the database folds into the statement (no self-join);
-/// the oblast comes from a territory → oblast mapping joined by territory id,
-/// so the path comparison runs once per territory, not once per project.
-fn projects_from(select: &mut SelectStatement, by: &[Dimension], projects: SelectStatement) {
-    select.from_subquery(projects, Alias::new("p"));
+/// The listed projects as the common table `listed`, computed once for the
+/// parts of the statement that read it (PostgreSQL would otherwise list and
+/// place the projects once per part), with the columns the parts group and
+/// sum by. The oblast comes from a territory → oblast mapping joined by
+/// territory id, so the path comparison runs once per territory, not once
+/// per project.
+fn listed(by: &[Dimension], projects: SelectStatement) -> WithClause {
+    let mut select = Query::select();
+    select.from_subquery(projects, Alias::new("p")).exprs(
+        [
+            "id",
+            "theme",
+            "sector_code",
+            "status",
+            "planned_start",
+            "budget_minor",
+            "budget_currency",
+        ]
+        .map(|column| Expr::cust(format!("\"p\".\"{column}\""))),
+    );
     if by.contains(&Dimension::Oblast) {
         let oblast_of = Query::select()
             .expr_as(Expr::cust("\"t\".\"id\""), Alias::new("territory_id"))
@@ -190,16 +208,34 @@ fn projects_from(select: &mut SelectStatement, by: &[Dimension], projects: Selec
                 ),
             )
             .to_owned();
-        select.join_subquery(
-            sea_orm::JoinType::InnerJoin,
-            oblast_of,
-            Alias::new("o"),
-            Expr::cust("\"o\".\"territory_id\" = \"p\".\"territory_id\""),
-        );
+        select
+            .join_subquery(
+                sea_orm::JoinType::InnerJoin,
+                oblast_of,
+                Alias::new("o"),
+                Expr::cust("\"o\".\"territory_id\" = \"p\".\"territory_id\""),
+            )
+            .expr_as(Expr::cust("\"o\".\"id\""), Alias::new("oblast_id"));
+    } else {
+        select.expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("oblast_id"));
     }
+    WithClause::new()
+        .cte(
+            CommonTableExpression::new()
+                .query(select)
+                .table_name(Alias::new("listed"))
+                .materialized(true)
+                .to_owned(),
+        )
+        .to_owned()
 }
 
-async fn run(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<Vec<Aggregate>> {
+/// `FROM listed p`: a part of the statement reads the listed projects.
+fn projects_from(select: &mut SelectStatement) {
+    select.from_as(Alias::new("listed"), Alias::new("p"));
+}
+
+async fn run(db: &impl ConnectionTrait, select: &impl StatementBuilder) -> Result<Vec<Aggregate>> {
     let backend = db.get_database_backend();
     let statement: Statement = backend.build(select);
     Ok(Aggregate::find_by_statement(statement).all(db).await?)
@@ -214,7 +250,7 @@ pub async fn funnel(
     by: &[Dimension],
 ) -> Result<Vec<Row>> {
     let backend = db.get_database_backend();
-    let ids = || list(principal, filter).into_query();
+    let listed = listed(by, list(principal, filter).into_query());
     let sum = |stage: &str| {
         format!("SUM(CASE WHEN \"f\".\"stage\" = '{stage}' THEN \"f\".\"amount_minor\" ELSE 0 END)")
     };
@@ -222,7 +258,7 @@ pub async fn funnel(
     let by_funder = by.contains(&Dimension::Funder);
     // Funding: pledged, committed, disbursed per group and currency.
     let mut money = Query::select();
-    projects_from(&mut money, by, ids());
+    projects_from(&mut money);
     money.join_as(
         sea_orm::JoinType::InnerJoin,
         funding::Entity,
@@ -261,11 +297,11 @@ pub async fn funnel(
         .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("part"));
 
     let (money, budgets, counts) = if by_funder {
-        (run(db, &money).await?, Vec::new(), Vec::new())
+        (run(db, &money.with(listed)).await?, Vec::new(), Vec::new())
     } else {
         // Budgets per group and currency.
         let mut budgets = Query::select();
-        projects_from(&mut budgets, by, ids());
+        projects_from(&mut budgets);
         dimensions(&mut budgets, by, backend, "\"p\".\"planned_start\"", false);
         budgets
             .and_where(Expr::cust("\"p\".\"budget_minor\" IS NOT NULL"))
@@ -285,7 +321,7 @@ pub async fn funnel(
             .expr_as(Expr::cust("CAST(1 AS BIGINT)"), Alias::new("part"));
         // Projects per group, whatever their currencies.
         let mut counts = Query::select();
-        projects_from(&mut counts, by, ids());
+        projects_from(&mut counts);
         dimensions(&mut counts, by, backend, "\"p\".\"planned_start\"", false);
         counts
             .expr_as(Expr::cust("CAST(NULL AS TEXT)"), Alias::new("currency"))
@@ -301,7 +337,7 @@ pub async fn funnel(
             .union(UnionType::All, budgets)
             .union(UnionType::All, counts);
         let (mut money, mut budgets, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-        for row in run(db, &statement).await? {
+        for row in run(db, &statement.with(listed)).await? {
             match row.part {
                 0 => money.push(row),
                 1 => budgets.push(row),
