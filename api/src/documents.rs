@@ -1,21 +1,23 @@
 //! Parsed GraphQL documents kept by their text. Clients send the same few
 //! queries over and over, and parsing one is a tenth of the service's CPU for
 //! a small query (`docs/BENCHMARKS.md`); a document seen before is copied
-//! from here instead. Validation still runs on every request.
+//! from here instead. Validation, the guards and the rate limit still run on
+//! every request, and only documents that passed them are kept.
 //!
-//! The memory is bounded by the text kept: two generations of at most
-//! [`GENERATION_BYTES`] of query text each; when the current one is full it
-//! becomes the previous one and the oldest is dropped, and a document found
-//! in the previous generation moves back into the current one, so the queries
-//! in use stay while one-off queries pass through.
+//! The memory is bounded by an estimate of each document's parsed size
+//! ([`weight`]): two generations of at most [`GENERATION_BYTES`] each; when
+//! the current one is full it becomes the previous one and the oldest is
+//! dropped, and a document found in the previous generation moves back into
+//! the current one, so the queries in use stay while one-off queries pass
+//! through.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
-/// Query text kept per generation, in bytes.
-pub const GENERATION_BYTES: usize = 256 * 1024;
+/// Estimated parsed size kept per generation, in bytes.
+pub const GENERATION_BYTES: usize = 4 * 1024 * 1024;
 
 /// Longer documents are parsed every time (they are rare, and one would
 /// fill a generation).
@@ -25,52 +27,98 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 #[derive(Default)]
 pub struct Documents(Mutex<Generations>);
 
+/// A kept document and its estimated size.
+type Kept = (Arc<ExecutableDocument>, usize);
+
 #[derive(Default)]
 struct Generations {
-    current: HashMap<Arc<str>, ExecutableDocument>,
+    current: HashMap<Arc<str>, Kept>,
     current_bytes: usize,
-    previous: HashMap<Arc<str>, ExecutableDocument>,
+    previous: HashMap<Arc<str>, Kept>,
+    previous_bytes: usize,
 }
 
 impl Generations {
-    fn insert(&mut self, text: Arc<str>, document: ExecutableDocument) {
-        if self.current_bytes + text.len() > GENERATION_BYTES {
+    fn insert(&mut self, text: Arc<str>, kept: Kept) {
+        if self.current_bytes + kept.1 > GENERATION_BYTES {
             self.previous = std::mem::take(&mut self.current);
-            self.current_bytes = 0;
+            self.previous_bytes = std::mem::take(&mut self.current_bytes);
         }
-        self.current_bytes += text.len();
-        self.current.insert(text, document);
+        self.current_bytes += kept.1;
+        self.current.insert(text, kept);
     }
+}
+
+/// An estimate of the memory a parsed document takes: a few hundred bytes
+/// per selection, and room for argument values at several times their text
+/// (a list of numbers is a few bytes of text per item, tens parsed).
+pub fn weight(text: &str, document: &ExecutableDocument) -> usize {
+    fn selections(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| {
+                1 + match &item.node {
+                    Selection::Field(field) => selections(&field.node.selection_set.node),
+                    Selection::InlineFragment(inline) => {
+                        selections(&inline.node.selection_set.node)
+                    }
+                    Selection::FragmentSpread(_) => 0,
+                }
+            })
+            .sum()
+    }
+    let count: usize = document
+        .operations
+        .iter()
+        .map(|(_, operation)| selections(&operation.node.selection_set.node))
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| selections(&fragment.node.selection_set.node)),
+        )
+        .sum();
+    256 * count + 40 * text.len()
 }
 
 impl Documents {
     /// The parsed document of `text`, if it was kept.
     pub fn get(&self, text: &str) -> Option<ExecutableDocument> {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(document) = kept.current.get(text) {
-            return Some(document.clone());
-        }
-        let (text, document) = kept.previous.remove_entry(text)?;
-        let copy = document.clone();
-        kept.insert(text, document);
-        Some(copy)
+        let shared = {
+            let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            match kept.current.get(text) {
+                Some((document, _)) => Arc::clone(document),
+                None => {
+                    let (text, found) = kept.previous.remove_entry(text)?;
+                    kept.previous_bytes -= found.1;
+                    let document = Arc::clone(&found.0);
+                    kept.insert(text, found);
+                    document
+                }
+            }
+        };
+        // The copy the request owns is made outside the lock.
+        Some((*shared).clone())
     }
 
-    /// Keeps the parsed document of `text` (a document that parsed).
+    /// Keeps the parsed document of `text` (one that parsed and passed the
+    /// guards).
     pub fn keep(&self, text: String, document: &ExecutableDocument) {
         if text.len() > MAX_TEXT_BYTES {
             return;
         }
+        let weight = weight(&text, document);
+        let document = Arc::new(document.clone());
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if !kept.current.contains_key(text.as_str()) {
-            kept.insert(Arc::from(text), document.clone());
+            kept.insert(Arc::from(text), (document, weight));
         }
     }
 
-    /// Bytes of query text kept (both generations).
+    /// The estimated size of what is kept (both generations).
     pub fn kept_bytes(&self) -> usize {
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.current_bytes + kept.previous.keys().map(|text| text.len()).sum::<usize>()
+        kept.current_bytes + kept.previous_bytes
     }
 }
 
@@ -114,6 +162,17 @@ mod tests {
                 .is_none()
         );
         assert!(documents.get(hot).is_some());
+    }
+
+    #[test]
+    fn the_estimate_grows_with_selections_and_values() {
+        let small = "{ a }";
+        let wide = format!("{{ {} }}", "a ".repeat(1000));
+        let values = format!("{{ a(ids: [{}]) }}", "1,".repeat(1000));
+        let small_weight = weight(small, &parsed(small));
+        assert!(weight(&wide, &parsed(&wide)) >= 256 * 1000);
+        assert!(weight(&values, &parsed(&values)) >= 40 * 2000);
+        assert!(small_weight < 1000, "{small_weight}");
     }
 
     #[test]

@@ -324,8 +324,8 @@ async fn one(
         return Ok(refused(error));
     }
     let variables = Variables::from_json(variables_json);
-    // A document seen before is not parsed again; a new one's text is kept
-    // with it once it has parsed.
+    // A document seen before is not parsed again; a new one is kept with its
+    // text once it has passed the guards (below).
     let kept = state.documents.get(&operation.query);
     let new_text = kept.is_none().then(|| operation.query.clone());
     let mut request = async_graphql::Request::new(operation.query).variables(variables.clone());
@@ -336,12 +336,7 @@ async fn one(
         request.set_parsed_query(document);
     }
     let document = match request.parsed_query() {
-        Ok(document) => {
-            if let Some(text) = new_text {
-                state.documents.keep(text, document);
-            }
-            document
-        }
+        Ok(document) => document,
         Err(error) => {
             let mut error = error;
             error
@@ -386,6 +381,10 @@ async fn one(
     let decision = state.limiter.charge(&caller.key, shape.cost, caller.budget);
     if !decision.allowed {
         return Err(Refusal::Rate(decision));
+    }
+    // Kept once it has passed the guards and been paid for.
+    if let Some(text) = new_text {
+        state.documents.keep(text, document);
     }
     // The latency metric counts the wait for admission too.
     let started = std::time::Instant::now();

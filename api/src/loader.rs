@@ -571,7 +571,10 @@ impl Loaders {
     /// Loads one visible row of `E` by id with the to-one rows it shows
     /// (`joins`, see [`Loaders::joins`]) in the same statement: a root field
     /// that shows one row by id (`node`) costs one statement for the row and
-    /// its to-one rows. The rows are kept like any other read by id.
+    /// its to-one rows. The rows are kept like any other read by id. The
+    /// statement is the field's own: aliases of `node` that show to-one rows
+    /// cost a statement each (bounded by the alias limit), where without
+    /// joins they would share one batch.
     pub async fn one_joined<E: Table>(&self, id: i64, joins: &[Join]) -> Result<Option<E::Model>> {
         if joins.is_empty() {
             return self.one::<E>(id).await;

@@ -107,7 +107,9 @@ impl Writer {
         &self.actor
     }
 
-    /// Appends the event of one change.
+    /// Appends the event of one change. Events are kept in the writer and
+    /// written at [`Writer::commit`], with the new head: nothing read through
+    /// [`Writer::txn`] sees them before.
     pub async fn record(
         &mut self,
         operation: &str,

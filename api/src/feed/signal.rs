@@ -6,7 +6,7 @@
 //! they send always comes from the database, so a missed or doubled wake-up
 //! costs a query, never a change.
 //!
-//! On PostgreSQL every write transaction sends `NOTIFY alliance_changes`
+//! On PostgreSQL every write transaction that recorded a change sends `NOTIFY alliance_changes`
 //! (delivered on commit, see `audit::service::Writer::commit`) and every
 //! instance listens, so a write through one instance reaches the subscribers
 //! of all of them. After the listening connection is (re)established, the head

@@ -1,5 +1,5 @@
 //! The funding funnel for dashboards: required (budget) → pledged → committed
-//! → disbursed, per group and currency, computed in SQL in three statements
+//! → disbursed, per group and currency, computed in SQL in one statement
 //! whatever the number of projects.
 
 use std::collections::BTreeMap;
