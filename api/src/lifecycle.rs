@@ -149,9 +149,7 @@ pub async fn transition<E: Lifecycle>(
         .one(writer.txn())
         .await?
         .ok_or_else(|| AppError::internal("moved record vanished"))?;
-    writer
-        .record(operation, E::TYPE, id, &audit::diff(&before, &after))
-        .await?;
+    writer.record(operation, E::TYPE, id, &audit::diff(&before, &after))?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }

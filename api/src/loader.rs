@@ -203,12 +203,16 @@ impl<E: Table> JoinedRows for Joined<E> {
             };
             fed.push((key, value));
         }
-        // Feeding the cache awaits nothing: it is done on the first poll.
-        self.by_id
-            .feed_many(fed)
-            .now_or_never()
-            .ok_or_else(|| AppError::internal("feeding a loader's cache had to wait"))
+        fed_at_once(self.by_id.feed_many(fed))
     }
+}
+
+/// Feeding a cache awaits nothing: it is done on the first poll; one that
+/// would wait is an error, not a silently empty cache.
+fn fed_at_once(feeding: impl Future<Output = ()>) -> Result<()> {
+    feeding
+        .now_or_never()
+        .ok_or_else(|| AppError::internal("feeding a loader's cache had to wait"))
 }
 
 /// A nested list: the rows of `Entity` that belong to a parent row.
@@ -588,10 +592,7 @@ impl Loaders {
             Some(row) => Some(Arc::new(E::Model::from_query_result(row, "")?)),
             None => None,
         };
-        self.by_id::<E>()
-            .feed_one(id, found.clone())
-            .now_or_never()
-            .ok_or_else(|| AppError::internal("feeding a loader's cache had to wait"))?;
+        fed_at_once(self.by_id::<E>().feed_one(id, found.clone()))?;
         Ok(found.map(Arc::unwrap_or_clone))
     }
 

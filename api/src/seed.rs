@@ -88,14 +88,12 @@ where
         .all(writer.txn())
         .await?;
     for row in rows {
-        writer
-            .record(
-                "seedDemoData",
-                entity_type,
-                E::id_of(&row),
-                &audit::snapshot(&row),
-            )
-            .await?;
+        writer.record(
+            "seedDemoData",
+            entity_type,
+            E::id_of(&row),
+            &audit::snapshot(&row),
+        )?;
     }
     Ok(())
 }

@@ -163,14 +163,12 @@ pub async fn create_offer(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "createAssistanceOffer",
-            "AssistanceOffer",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "createAssistanceOffer",
+        "AssistanceOffer",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -219,14 +217,12 @@ pub async fn create_need(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "createAssistanceNeed",
-            "AssistanceNeed",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "createAssistanceNeed",
+        "AssistanceNeed",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -324,14 +320,12 @@ pub async fn propose_match(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "proposeMatch",
-            "AssistanceMatch",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "proposeMatch",
+        "AssistanceMatch",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -465,14 +459,12 @@ pub async fn move_match(
     active.version = Set(before.version + 1);
     active.updated_at = Set(now);
     let after = active.update(writer.txn()).await?;
-    writer
-        .record(
-            operation,
-            "AssistanceMatch",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        operation,
+        "AssistanceMatch",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     // Accepting matches the offer and the need; cancelling reopens them.
     let (from_status, to_status) = match target {
         "ACCEPTED" => ("OPEN", "MATCHED"),
@@ -485,9 +477,7 @@ pub async fn move_match(
         o.version = Set(offer.version + 1);
         o.updated_at = Set(now);
         let o = o.update(writer.txn()).await?;
-        writer
-            .record(operation, "AssistanceOffer", o.id, &audit::diff(&offer, &o))
-            .await?;
+        writer.record(operation, "AssistanceOffer", o.id, &audit::diff(&offer, &o))?;
     }
     if need.status == from_status {
         let mut n: assistance_need::ActiveModel = need.clone().into();
@@ -495,9 +485,7 @@ pub async fn move_match(
         n.version = Set(need.version + 1);
         n.updated_at = Set(now);
         let n = n.update(writer.txn()).await?;
-        writer
-            .record(operation, "AssistanceNeed", n.id, &audit::diff(&need, &n))
-            .await?;
+        writer.record(operation, "AssistanceNeed", n.id, &audit::diff(&need, &n))?;
     }
     writer.commit().await?;
     Ok(Outcome::Done(after))
@@ -565,14 +553,12 @@ pub async fn update_offer(
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());
     let after = active.update(writer.txn()).await?;
-    writer
-        .record(
-            "updateAssistanceOffer",
-            "AssistanceOffer",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "updateAssistanceOffer",
+        "AssistanceOffer",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }
@@ -641,14 +627,12 @@ pub async fn update_need(
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());
     let after = active.update(writer.txn()).await?;
-    writer
-        .record(
-            "updateAssistanceNeed",
-            "AssistanceNeed",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "updateAssistanceNeed",
+        "AssistanceNeed",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }

@@ -110,13 +110,13 @@ impl Writer {
     /// Appends the event of one change. Events are kept in the writer and
     /// written at [`Writer::commit`], with the new head: nothing read through
     /// [`Writer::txn`] sees them before.
-    pub async fn record(
+    pub fn record(
         &mut self,
         operation: &str,
         entity_type: &str,
         entity_id: i64,
         changes: &Value,
-    ) -> Result<audit_event::Model> {
+    ) -> Result<()> {
         let seq = self.seq + 1;
         let occurred_at = Utc::now().trunc_subsecs(6);
         let changes = serde_json::to_string(changes)
@@ -147,8 +147,8 @@ impl Writer {
             hash,
         };
         self.seq = seq;
-        self.pending.push(event.clone());
-        Ok(event)
+        self.pending.push(event);
+        Ok(())
     }
 
     /// Commits the changes, their events and the new head. On PostgreSQL the

@@ -179,14 +179,12 @@ pub async fn create(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "createResponsibility",
-            "Responsibility",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "createResponsibility",
+        "Responsibility",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -226,14 +224,12 @@ pub async fn end(
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());
     let after = active.update(writer.txn()).await?;
-    writer
-        .record(
-            "endResponsibility",
-            "Responsibility",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "endResponsibility",
+        "Responsibility",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }

@@ -189,14 +189,12 @@ pub async fn apply(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "applyForMembership",
-            "Member",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "applyForMembership",
+        "Member",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -267,14 +265,12 @@ pub async fn update_profile(
         .one(writer.txn())
         .await?
         .ok_or_else(|| AppError::internal("updated member vanished"))?;
-    writer
-        .record(
-            "updateMemberProfile",
-            "Member",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "updateMemberProfile",
+        "Member",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }
@@ -339,14 +335,12 @@ pub async fn add_identifier(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "addMemberIdentifier",
-            "MemberIdentifier",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "addMemberIdentifier",
+        "MemberIdentifier",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -373,14 +367,12 @@ pub async fn remove_identifier(
     member_identifier::Entity::delete_by_id(id)
         .exec(writer.txn())
         .await?;
-    writer
-        .record(
-            "removeMemberIdentifier",
-            "MemberIdentifier",
-            id,
-            &serde_json::json!({ "removed": audit::snapshot(&record) }),
-        )
-        .await?;
+    writer.record(
+        "removeMemberIdentifier",
+        "MemberIdentifier",
+        id,
+        &serde_json::json!({ "removed": audit::snapshot(&record) }),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(record))
 }

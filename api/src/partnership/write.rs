@@ -139,14 +139,12 @@ pub async fn propose(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "proposePartnership",
-            "Partnership",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "proposePartnership",
+        "Partnership",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -228,14 +226,12 @@ pub async fn create_cluster(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "createCluster",
-            "Cluster",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "createCluster",
+        "Cluster",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -292,14 +288,12 @@ pub async fn assign_to_cluster(
     active.version = Set(before.version + 1);
     active.updated_at = Set(Utc::now());
     let after = active.update(writer.txn()).await?;
-    writer
-        .record(
-            "assignPartnershipToCluster",
-            "Partnership",
-            partnership_id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "assignPartnershipToCluster",
+        "Partnership",
+        partnership_id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }

@@ -325,9 +325,7 @@ pub async fn create_as(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(operation, "Project", created.id, &audit::snapshot(&created))
-        .await?;
+    writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -462,9 +460,7 @@ pub async fn update(
         .one(writer.txn())
         .await?
         .ok_or_else(|| AppError::internal("updated project vanished"))?;
-    writer
-        .record(operation, "Project", id, &audit::diff(&before, &after))
-        .await?;
+    writer.record(operation, "Project", id, &audit::diff(&before, &after))?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }
@@ -644,14 +640,12 @@ pub async fn record_funding(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "recordFunding",
-            "Funding",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "recordFunding",
+        "Funding",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -696,14 +690,12 @@ pub async fn remove_funding(
             "without this commitment, disbursements would exceed commitments",
         ));
     }
-    writer
-        .record(
-            "removeFunding",
-            "Funding",
-            id,
-            &serde_json::json!({ "removed": audit::snapshot(&record) }),
-        )
-        .await?;
+    writer.record(
+        "removeFunding",
+        "Funding",
+        id,
+        &serde_json::json!({ "removed": audit::snapshot(&record) }),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(record))
 }
@@ -767,14 +759,12 @@ pub async fn add_participant(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "addParticipant",
-            "Participant",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "addParticipant",
+        "Participant",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -811,14 +801,12 @@ pub async fn remove_part<E: Table>(
         .filter(E::id_column().eq(id))
         .exec(writer.txn())
         .await?;
-    writer
-        .record(
-            operation,
-            type_name,
-            id,
-            &serde_json::json!({ "removed": audit::snapshot(&record) }),
-        )
-        .await?;
+    writer.record(
+        operation,
+        type_name,
+        id,
+        &serde_json::json!({ "removed": audit::snapshot(&record) }),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(record))
 }
@@ -940,14 +928,12 @@ pub async fn add_indicator(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "addIndicator",
-            "Indicator",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "addIndicator",
+        "Indicator",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
@@ -1020,14 +1006,12 @@ pub async fn update_indicator(
         .one(writer.txn())
         .await?
         .ok_or_else(|| AppError::internal("updated indicator vanished"))?;
-    writer
-        .record(
-            "updateIndicator",
-            "Indicator",
-            id,
-            &audit::diff(&before, &after),
-        )
-        .await?;
+    writer.record(
+        "updateIndicator",
+        "Indicator",
+        id,
+        &audit::diff(&before, &after),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(after))
 }
@@ -1094,14 +1078,12 @@ pub async fn add_document(
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
-    writer
-        .record(
-            "addDocumentLink",
-            "DocumentLink",
-            created.id,
-            &audit::snapshot(&created),
-        )
-        .await?;
+    writer.record(
+        "addDocumentLink",
+        "DocumentLink",
+        created.id,
+        &audit::snapshot(&created),
+    )?;
     writer.commit().await?;
     Ok(Outcome::Done(created))
 }
