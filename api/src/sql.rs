@@ -67,6 +67,37 @@ pub fn contains_text(table: &'static str, columns: &[&'static str], text: &str) 
     any
 }
 
+/// PostgreSQL statement text with its placeholders `$1`, `$2`, … renumbered
+/// from `$1 + by`, for joining statements built apart into one (their values
+/// then follow those of the statements before). Quoted identifiers and
+/// string literals are left as they are.
+pub fn shift_placeholders(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quote = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '$') => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                match digits.parse::<usize>() {
+                    Ok(n) => out.push_str(&(n + by).to_string()),
+                    Err(_) => out.push_str(&digits),
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +119,18 @@ mod tests {
         let (lite, _) = query.build(SqliteQueryBuilder);
         assert!(pg.contains("\"funder_id\" = $1"), "{pg}");
         assert!(lite.contains("\"funder_id\" = ?"), "{lite}");
+    }
+
+    #[test]
+    fn placeholders_shift_outside_quotes_only() {
+        assert_eq!(
+            shift_placeholders(
+                r#"INSERT INTO "a$1" (x, y) VALUES ($1, $12) -- '$2' and 'it''s $3'"#,
+                4
+            ),
+            r#"INSERT INTO "a$1" (x, y) VALUES ($5, $16) -- '$2' and 'it''s $3'"#
+        );
+        assert_eq!(shift_placeholders("SELECT $1", 0), "SELECT $1");
     }
 
     #[test]

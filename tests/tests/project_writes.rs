@@ -483,16 +483,17 @@ async fn each_mutation_reads_what_the_mutations_before_it_changed() {
     }
 }
 
-/// A create holds the audit chain's lock for as few statements as it can:
-/// the lock (which reads the head), one read for what the input points to
-/// and whether its code is taken, the insert, and the events with the new
-/// head and the subscriptions' wake-up. The chain stays intact.
+/// A create holds the audit chain's lock for as few statements as it can. On
+/// PostgreSQL: the lock with the checks (what the input points to, whether
+/// its code is taken) and the new id, then the insert with its event, the new
+/// head and the subscriptions' wake-up. The project it answers is the one
+/// stored, and the chain stays intact.
 #[tokio::test]
-async fn a_create_holds_the_chain_lock_for_four_statements() {
+async fn a_create_holds_the_chain_lock_for_two_statements() {
     for app in spawn_apps(true).await {
         let (territory, owner) = ids(&app).await;
         let editor = app.token(Role::Editor, Some("kharkiv"));
-        let create = "mutation($input: CreateProjectInput!) { createProject(input: $input) { project { code version } userErrors { message } } }";
+        let create = "mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id code version createdAt updatedAt budget { amount currency } } userErrors { message } } }";
         let mut fewest = u64::MAX;
         for n in 0..3 {
             let before = app.statements.get();
@@ -510,16 +511,97 @@ async fn a_create_holds_the_chain_lock_for_four_statements() {
                 "[{}] {body}",
                 app.backend
             );
+            let created = &body["data"]["createProject"]["project"];
+            let (_, stored) = app
+                .graphql_as(
+                    Some(&editor),
+                    "query($id: ID!) { node(id: $id) { ... on Project { id code version createdAt updatedAt budget { amount currency } } } }",
+                    json!({ "id": created["id"] }),
+                )
+                .await;
+            assert_eq!(
+                &stored["data"]["node"], created,
+                "[{}] {stored}",
+                app.backend
+            );
         }
-        // PostgreSQL: the isolation level, then the four above. SQLite: the
-        // insert reads the new row back in a statement of its own, and the
-        // head is a statement of its own (five before the lock was folded).
-        let most = if app.backend == "postgres" { 5 } else { 6 };
+        // PostgreSQL: the isolation level, then the two above. SQLite: the
+        // lock, the checks, the insert (which reads the new row back), the
+        // events and the head.
+        let most = if app.backend == "postgres" { 3 } else { 6 };
         assert!(
             fewest <= most,
             "[{}] statements per create: {fewest}",
             app.backend
         );
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}
+
+/// On PostgreSQL a create reads its checks in the statement that waits for
+/// the chain's lock, so they see the database from before the wait. When a
+/// write that took the same code commits meanwhile, the create is still
+/// refused as a duplicate (the unique constraint answers for the check), not
+/// failed, and nothing of it is kept.
+#[tokio::test]
+async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicate() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    for app in spawn_apps(true).await {
+        if app.backend != "postgres" {
+            app.finish().await;
+            continue;
+        }
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let (projects, events) = counts(&app).await;
+        // Another writer holds the lock and takes the code.
+        let other = app.db.begin().await.expect("begin");
+        other
+            .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .await
+            .expect("lock");
+        other
+            .execute_unprepared(
+                "INSERT INTO project (code, title_en, title_uk, description_en, description_uk, \
+                 status, project_type, purpose, sector_code, theme, territory_id, principles, \
+                 visibility, owner_id, version, created_at, updated_at) \
+                 SELECT 'UA-KHA-2026-777', title_en, title_uk, description_en, description_uk, \
+                 status, project_type, purpose, sector_code, theme, territory_id, principles, \
+                 visibility, owner_id, version, created_at, updated_at FROM project LIMIT 1",
+            )
+            .await
+            .expect("insert");
+        let ((_, body), ()) = tokio::join!(
+            app.graphql_as(
+                Some(&editor),
+                CREATE,
+                json!({ "input": input(&territory, &owner, "UA-KHA-2026-777") }),
+            ),
+            async {
+                // The create has begun and waits for the lock.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                other.commit().await.expect("commit");
+            }
+        );
+        assert_eq!(body["errors"], Value::Null, "{body}");
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"],
+            json!([{
+                "field": ["input", "code"],
+                "code": "DUPLICATE",
+                "message": "a project with code \"UA-KHA-2026-777\" exists already"
+            }]),
+            "{body}"
+        );
+        assert_eq!(body["data"]["createProject"]["project"], Value::Null);
+        // The other writer's project, and no event of the refused create.
+        let (projects_after, events_after) = counts(&app).await;
+        assert_eq!(
+            projects_after.as_i64().expect("count"),
+            projects.as_i64().expect("count") + 1
+        );
+        assert_eq!(events_after, events);
         assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
         app.finish().await;
     }

@@ -7,11 +7,12 @@
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, audit_head};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    Statement, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel,
+    IsolationLevel, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    Statement, TransactionTrait, TryIntoModel,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -64,37 +65,156 @@ pub struct Writer {
     /// Events recorded and not yet written: they are written at commit, with
     /// the new head, in as few statements as the database allows.
     pending: Vec<audit_event::Model>,
+    /// Inserts whose stored rows are known before they run (their ids were
+    /// reserved with the lock): written at commit, before the events.
+    deferred: Vec<Statement>,
+}
+
+/// What [`Writer::begin_checked`] read with the lock.
+pub struct Checked {
+    /// The row of the checks.
+    pub row: QueryResult,
+    /// On PostgreSQL, an id taken from the sequence of the table named, for
+    /// [`Writer::insert`]; on SQLite `None` (the insert takes its id itself).
+    pub reserved_id: Option<i64>,
 }
 
 /// Events written by one statement at most (ten parameters each).
 const EVENTS_PER_STATEMENT: usize = 500;
 
+/// The chain's lock, which returns the head it locked. It is taken before
+/// anything is read, so concurrent writers wait here instead of failing
+/// later: on PostgreSQL the head row's lock (`FOR UPDATE`, which writes no
+/// new version of the row: the head is written once per transaction, at
+/// commit); on SQLite the database's RESERVED lock, which a no-op update
+/// takes.
+fn lock(backend: DbBackend) -> &'static str {
+    if backend == DbBackend::Postgres {
+        "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+    } else {
+        "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash"
+    }
+}
+
 impl Writer {
     /// Begins a write transaction and takes the chain's lock.
     pub async fn begin(db: &DatabaseConnection, actor: Actor) -> Result<Self> {
+        let txn = Self::transaction(db).await?;
+        let head = txn
+            .query_one_raw(Statement::from_string(
+                txn.get_database_backend(),
+                lock(txn.get_database_backend()),
+            ))
+            .await?
+            .ok_or_else(|| AppError::internal("audit head row missing"))?;
+        Self::locked(txn, actor, &head)
+    }
+
+    /// Begins like [`Writer::begin`] and reads `checks` (a select of one row:
+    /// whether what a write refers to exists, whether a unique value is
+    /// taken) and, on PostgreSQL, reserves an id of `table` for
+    /// [`Writer::insert`], all in the lock's statement.
+    ///
+    /// On PostgreSQL the checks see the database as it was when that
+    /// statement began, before it waited for the lock: a writer that held
+    /// the lock meanwhile may have committed since. Use them only for what a
+    /// constraint also enforces, and answer the constraint's violation at
+    /// commit as the check would have (see `project::write::create_as`). On
+    /// SQLite the checks run after the lock, and nothing is reserved.
+    pub async fn begin_checked(
+        db: &DatabaseConnection,
+        actor: Actor,
+        checks: &SelectStatement,
+        table: &str,
+    ) -> Result<(Self, Checked)> {
+        let txn = Self::transaction(db).await?;
+        let backend = txn.get_database_backend();
+        if backend != DbBackend::Postgres {
+            let head = txn
+                .query_one_raw(Statement::from_string(backend, lock(backend)))
+                .await?
+                .ok_or_else(|| AppError::internal("audit head row missing"))?;
+            let row = txn
+                .query_one_raw(backend.build(checks))
+                .await?
+                .ok_or_else(|| AppError::internal("the checks returned no row"))?;
+            let writer = Self::locked(txn, actor, &head)?;
+            return Ok((
+                writer,
+                Checked {
+                    row,
+                    reserved_id: None,
+                },
+            ));
+        }
+        let checks = backend.build(checks);
+        let mut values = checks.values.map(|v| v.0).unwrap_or_default();
+        let sql = format!(
+            "WITH head AS ({}) SELECT head.seq, head.hash, \
+             nextval(pg_get_serial_sequence(${}, 'id')) AS reserved_id, checks.* \
+             FROM head, ({}) AS checks",
+            lock(backend),
+            values.len() + 1,
+            checks.sql
+        );
+        values.push(table.into());
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .ok_or_else(|| AppError::internal("audit head row missing"))?;
+        let writer = Self::locked(txn, actor, &row)?;
+        let reserved_id = Some(row.try_get("", "reserved_id")?);
+        Ok((writer, Checked { row, reserved_id }))
+    }
+
+    /// A write transaction, not yet locked.
+    async fn transaction(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
         // Read committed: writers wait for the head lock instead of failing
         // with serialisation errors, whatever the server's default.
         // (SQLite has one writer at a time and no isolation levels to choose.)
         let isolation = (db.get_database_backend() == DbBackend::Postgres)
             .then_some(IsolationLevel::ReadCommitted);
-        let txn = db.begin_with_config(isolation, None).await?;
-        // A no-op update first: it takes the write lock (SQLite's RESERVED lock,
-        // PostgreSQL's row lock) before anything is read, so concurrent writers
-        // wait here instead of failing later; it returns the head it locked.
-        let head = txn
-            .query_one_raw(Statement::from_string(
-                txn.get_database_backend(),
-                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash",
-            ))
-            .await?
-            .ok_or_else(|| AppError::internal("audit head row missing"))?;
+        Ok(db.begin_with_config(isolation, None).await?)
+    }
+
+    /// The writer of `txn`, which holds the lock on the head `head` returned.
+    fn locked(txn: DatabaseTransaction, actor: Actor, head: &QueryResult) -> Result<Self> {
         Ok(Self {
             txn,
             actor,
             seq: head.try_get("", "seq")?,
             hash: head.try_get("", "hash")?,
             pending: Vec::new(),
+            deferred: Vec::new(),
         })
+    }
+
+    /// Inserts `model` (every column set but the id) and returns the stored
+    /// row. With an id reserved by [`Writer::begin_checked`] the row is
+    /// known before it is written: the insert waits for [`Writer::commit`]
+    /// and is written in the events' statement; without, it runs now.
+    pub async fn insert<A>(
+        &mut self,
+        mut model: A,
+        reserved_id: Option<i64>,
+    ) -> Result<<A::Entity as EntityTrait>::Model>
+    where
+        A: ActiveModelTrait
+            + ActiveModelBehavior
+            + TryIntoModel<<A::Entity as EntityTrait>::Model>
+            + Send,
+        A::Entity: Table,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        let Some(id) = reserved_id else {
+            return Ok(model.insert(&self.txn).await?);
+        };
+        model.set(<A::Entity as Table>::id_column(), id.into());
+        let stored = model.clone().try_into_model()?;
+        let backend = self.txn.get_database_backend();
+        self.deferred
+            .push(<A::Entity as EntityTrait>::insert(model).build(backend));
+        Ok(stored)
     }
 
     /// The transaction to make the changes in.
@@ -161,30 +281,48 @@ impl Writer {
             seq,
             hash,
             mut pending,
+            mut deferred,
             ..
         } = self;
         let backend = txn.get_database_backend();
         // Seeding records thousands of events: all but the last batch go first.
         let last = pending.len().saturating_sub(1) / EVENTS_PER_STATEMENT * EVENTS_PER_STATEMENT;
         let tail = pending.split_off(last);
+        if tail.is_empty() || backend != DbBackend::Postgres {
+            for statement in std::mem::take(&mut deferred) {
+                txn.execute_raw(statement).await?;
+            }
+        }
         for chunk in pending.chunks(EVENTS_PER_STATEMENT) {
             txn.execute_raw(insert_events(chunk).build(backend)).await?;
         }
         if tail.is_empty() {
             // Nothing was recorded: the head stays as it was.
         } else if backend == DbBackend::Postgres {
-            let insert = insert_events(&tail).build(backend);
-            let mut values = insert.values.map(|v| v.0).unwrap_or_default();
+            // The deferred inserts, the events, the head and the wake-up:
+            // one statement of data-modifying common tables.
+            let mut sql = String::from("WITH ");
+            let mut values = Vec::new();
+            for (i, statement) in deferred
+                .into_iter()
+                .chain([insert_events(&tail).build(backend)])
+                .enumerate()
+            {
+                sql.push_str(&format!(
+                    "w{i} AS ({}), ",
+                    crate::sql::shift_placeholders(&statement.sql, values.len())
+                ));
+                values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+            }
             let n = values.len();
-            let sql = format!(
-                "WITH events AS ({}), head AS (UPDATE audit_head SET seq = ${}, hash = ${} \
-                 WHERE id = 1) SELECT pg_notify(${}, ${})",
-                insert.sql,
+            sql.push_str(&format!(
+                "head AS (UPDATE audit_head SET seq = ${}, hash = ${} WHERE id = 1) \
+                 SELECT pg_notify(${}, ${})",
                 n + 1,
                 n + 2,
                 n + 3,
                 n + 4
-            );
+            ));
             values.extend([
                 seq.into(),
                 hash.into(),

@@ -2,12 +2,12 @@
 //! one transaction with its audit event; expected failures are refused with
 //! user errors and change nothing.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, SubsecRound, Utc};
 use entity::{document_link, funding, indicator, member, participant, project, territory};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QueryResult, Set, SqlErr,
 };
 use serde::Serialize;
 
@@ -142,6 +142,54 @@ async fn validate(
     fields: &ProjectFields,
     existing_id: Option<i64>,
 ) -> Result<std::result::Result<Columns, Check>> {
+    let found = db
+        .query_one_raw(
+            db.get_database_backend()
+                .build(&references(fields, existing_id)),
+        )
+        .await?
+        .ok_or_else(|| AppError::internal("an EXISTS query returned no row"))?;
+    checked(fields, &found)
+}
+
+/// Whether what the fields point to exists and whether their code is taken
+/// (by another project than `existing_id`): one row of three `EXISTS`
+/// (`territory`, `owner`, `same_code`), read by [`checked`].
+fn references(fields: &ProjectFields, existing_id: Option<i64>) -> SelectStatement {
+    let exists = |query: &mut SelectStatement| Expr::exists(query.expr(Expr::val(1)).take());
+    let mut same_code = Query::select();
+    same_code
+        .from(project::Entity)
+        .and_where(project::Column::Code.eq(fields.code.as_str()));
+    if let Some(id) = existing_id {
+        same_code.and_where(project::Column::Id.ne(id));
+    }
+    Query::select()
+        .expr_as(
+            exists(
+                Query::select()
+                    .from(territory::Entity)
+                    .and_where(territory::Column::Id.eq(fields.territory_id)),
+            ),
+            "territory",
+        )
+        .expr_as(
+            exists(
+                Query::select()
+                    .from(member::Entity)
+                    .and_where(member::Column::Id.eq(fields.owner_id)),
+            ),
+            "owner",
+        )
+        .expr_as(exists(&mut same_code), "same_code")
+        .take()
+}
+
+/// The fields checked, with the row of [`references`] read for them.
+fn checked(
+    fields: &ProjectFields,
+    found: &QueryResult,
+) -> Result<std::result::Result<Columns, Check>> {
     let mut check = Check::default();
     check.text("code", &fields.code, 64);
     if !fields
@@ -181,58 +229,14 @@ async fn validate(
             .money("budget", amount, currency)
             .map(|m| (m, currency.clone()))
     });
-    // What the fields point to and whether the code is taken: one statement.
-    let exists = |query: &mut SelectStatement| Expr::exists(query.expr(Expr::val(1)).take());
-    let mut same_code = Query::select();
-    same_code
-        .from(project::Entity)
-        .and_where(project::Column::Code.eq(fields.code.as_str()));
-    if let Some(id) = existing_id {
-        same_code.and_where(project::Column::Id.ne(id));
-    }
-    let found = Query::select()
-        .expr_as(
-            exists(
-                Query::select()
-                    .from(territory::Entity)
-                    .and_where(territory::Column::Id.eq(fields.territory_id)),
-            ),
-            "territory",
-        )
-        .expr_as(
-            exists(
-                Query::select()
-                    .from(member::Entity)
-                    .and_where(member::Column::Id.eq(fields.owner_id)),
-            ),
-            "owner",
-        )
-        .expr_as(exists(&mut same_code), "same_code")
-        .take();
-    let found = db
-        .query_one_raw(db.get_database_backend().build(&found))
-        .await?
-        .ok_or_else(|| AppError::internal("an EXISTS query returned no row"))?;
     if !found.try_get::<bool>("", "territory")? {
-        check.fail(
-            "territoryId",
-            UserErrorCode::NotFound,
-            "`territoryId` names no territory",
-        );
+        missing_territory(&mut check);
     }
     if !found.try_get::<bool>("", "owner")? {
-        check.fail(
-            "ownerId",
-            UserErrorCode::NotFound,
-            "`ownerId` names no member",
-        );
+        missing_owner(&mut check);
     }
     if found.try_get::<bool>("", "same_code")? {
-        check.fail(
-            "code",
-            UserErrorCode::Duplicate,
-            format!("a project with code {:?} exists already", fields.code),
-        );
+        code_taken(&mut check, &fields.code);
     }
     if !check.is_ok() {
         return Ok(Err(check));
@@ -243,6 +247,54 @@ async fn validate(
         budget_minor: budget.as_ref().map(|b| b.0),
         budget_currency: budget.map(|b| b.1),
     }))
+}
+
+fn missing_territory(check: &mut Check) {
+    check.fail(
+        "territoryId",
+        UserErrorCode::NotFound,
+        "`territoryId` names no territory",
+    );
+}
+
+fn missing_owner(check: &mut Check) {
+    check.fail(
+        "ownerId",
+        UserErrorCode::NotFound,
+        "`ownerId` names no member",
+    );
+}
+
+fn code_taken(check: &mut Check, code: &str) {
+    check.fail(
+        "code",
+        UserErrorCode::Duplicate,
+        format!("a project with code {code:?} exists already"),
+    );
+}
+
+/// The user error a constraint's violation stands for, when a check read
+/// with the chain's lock on PostgreSQL saw the database from before a write
+/// that committed while it waited (see `Writer::begin_checked`): the code
+/// taken meanwhile, the owner or territory gone.
+fn violated(error: &AppError, code: &str) -> Option<Check> {
+    let AppError::Database(error) = error else {
+        return None;
+    };
+    let mut check = Check::default();
+    match error.sql_err()? {
+        SqlErr::UniqueConstraintViolation(m) if m.contains("project_code_key") => {
+            code_taken(&mut check, code)
+        }
+        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("fk_project_owner_id") => {
+            missing_owner(&mut check)
+        }
+        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("fk_project_territory_id") => {
+            missing_territory(&mut check)
+        }
+        _ => return None,
+    }
+    Some(check)
 }
 
 /// Editors write only for their own organisation; coordinators and
@@ -279,20 +331,24 @@ pub async fn create_as(
     operation: &str,
 ) -> Result<Outcome<project::Model>> {
     let actor = may_write_for(principal, fields.owner_id)?;
-    let mut writer = Writer::begin(db, actor).await?;
+    // The lock, the checks and (PostgreSQL) the new id: one statement.
+    let (mut writer, found) =
+        Writer::begin_checked(db, actor, &references(&fields, None), "project").await?;
     if let Some(idempotency) = &idempotency
         && let Some(first) = idempotency.replay::<project::Entity>(&writer).await?
     {
         return Ok(first);
     }
-    let columns = match validate(writer.txn(), &fields, None).await? {
+    let columns = match checked(&fields, &found.row)? {
         Ok(columns) => columns,
         Err(check) => return Ok(Outcome::Refused(check.into_errors())),
     };
-    let now = Utc::now();
-    let created = project::ActiveModel {
+    // As stored: PostgreSQL keeps microseconds, and the row is known before
+    // it is written.
+    let now = Utc::now().trunc_subsecs(6);
+    let model = project::ActiveModel {
         id: sea_orm::NotSet,
-        code: Set(fields.code),
+        code: Set(fields.code.clone()),
         dream_id: Set(fields.dream_id),
         iati_identifier: Set(fields.iati_identifier),
         title_en: Set(fields.title_en),
@@ -319,15 +375,20 @@ pub async fn create_as(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(writer.txn())
-    .await?;
+    };
+    // On PostgreSQL the insert is written at commit, with its event.
+    let created = writer.insert(model, found.reserved_id).await?;
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
     }
     writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
-    writer.commit().await?;
-    Ok(Outcome::Done(created))
+    match writer.commit().await {
+        Ok(()) => Ok(Outcome::Done(created)),
+        Err(error) => match violated(&error, &fields.code) {
+            Some(check) => Ok(Outcome::Refused(check.into_errors())),
+            None => Err(error),
+        },
+    }
 }
 
 /// How an update changes a project.
