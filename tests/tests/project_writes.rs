@@ -539,6 +539,57 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
     }
 }
 
+/// Creates a project with `code` (as an editor of Kharkiv) while another
+/// transaction holds the audit chain's lock and runs `sql`; commits that
+/// transaction once the create waits for the lock. PostgreSQL only.
+async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &str) -> Value {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let (territory, owner) = ids(app).await;
+    let editor = app.token(Role::Editor, Some("kharkiv"));
+    let other = app.db.begin().await.expect("begin");
+    other
+        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .await
+        .expect("lock");
+    other
+        .execute_unprepared(sql)
+        .await
+        .expect("the other write");
+    let ((_, body), ()) = tokio::join!(
+        app.graphql_as(
+            Some(&editor),
+            CREATE,
+            json!({ "input": input(&territory, &owner, code) }),
+        ),
+        async {
+            // Until the create waits for the lock (its checks are read).
+            let waiting = sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND query LIKE 'WITH head AS%'",
+            );
+            let mut waited = false;
+            for _ in 0..500 {
+                let row = app
+                    .db
+                    .query_one_raw(waiting.clone())
+                    .await
+                    .expect("pg_stat_activity")
+                    .expect("row");
+                if row.try_get::<i64>("", "n").expect("n") > 0 {
+                    waited = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(waited, "the create never waited for the lock");
+            other.commit().await.expect("commit");
+        }
+    );
+    assert_eq!(body["errors"], Value::Null, "{body}");
+    body
+}
+
 /// On PostgreSQL a create reads its checks in the statement that waits for
 /// the chain's lock, so they see the database from before the wait. When a
 /// write that took the same code commits meanwhile, the create is still
@@ -546,45 +597,24 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
 /// failed, and nothing of it is kept.
 #[tokio::test]
 async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicate() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     for app in spawn_apps(true).await {
         if app.backend != "postgres" {
             app.finish().await;
             continue;
         }
-        let (territory, owner) = ids(&app).await;
-        let editor = app.token(Role::Editor, Some("kharkiv"));
         let (projects, events) = counts(&app).await;
-        // Another writer holds the lock and takes the code.
-        let other = app.db.begin().await.expect("begin");
-        other
-            .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .await
-            .expect("lock");
-        other
-            .execute_unprepared(
-                "INSERT INTO project (code, title_en, title_uk, description_en, description_uk, \
-                 status, project_type, purpose, sector_code, theme, territory_id, principles, \
-                 visibility, owner_id, version, created_at, updated_at) \
-                 SELECT 'UA-KHA-2026-777', title_en, title_uk, description_en, description_uk, \
-                 status, project_type, purpose, sector_code, theme, territory_id, principles, \
-                 visibility, owner_id, version, created_at, updated_at FROM project LIMIT 1",
-            )
-            .await
-            .expect("insert");
-        let ((_, body), ()) = tokio::join!(
-            app.graphql_as(
-                Some(&editor),
-                CREATE,
-                json!({ "input": input(&territory, &owner, "UA-KHA-2026-777") }),
-            ),
-            async {
-                // The create has begun and waits for the lock.
-                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                other.commit().await.expect("commit");
-            }
-        );
-        assert_eq!(body["errors"], Value::Null, "{body}");
+        // Another writer takes the code.
+        let body = create_while_another_writer_commits(
+            &app,
+            "INSERT INTO project (code, title_en, title_uk, description_en, description_uk, \
+             status, project_type, purpose, sector_code, theme, territory_id, principles, \
+             visibility, owner_id, version, created_at, updated_at) \
+             SELECT 'UA-KHA-2026-777', title_en, title_uk, description_en, description_uk, \
+             status, project_type, purpose, sector_code, theme, territory_id, principles, \
+             visibility, owner_id, version, created_at, updated_at FROM project LIMIT 1",
+            "UA-KHA-2026-777",
+        )
+        .await;
         assert_eq!(
             body["data"]["createProject"]["userErrors"],
             json!([{
@@ -602,6 +632,50 @@ async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicat
             projects.as_i64().expect("count") + 1
         );
         assert_eq!(events_after, events);
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}
+
+/// The other way round: when a write that frees the code commits while the
+/// create waits for the lock, the create's refusal is checked again under
+/// the lock and the project is created.
+#[tokio::test]
+async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
+    for app in spawn_apps(true).await {
+        if app.backend != "postgres" {
+            app.finish().await;
+            continue;
+        }
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let (_, body) = app
+            .graphql_as(
+                Some(&editor),
+                CREATE,
+                json!({ "input": input(&territory, &owner, "UA-KHA-2026-888") }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let body = create_while_another_writer_commits(
+            &app,
+            "UPDATE project SET code = 'UA-KHA-2026-889' WHERE code = 'UA-KHA-2026-888'",
+            "UA-KHA-2026-888",
+        )
+        .await;
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        assert_eq!(
+            body["data"]["createProject"]["project"]["code"],
+            "UA-KHA-2026-888"
+        );
         assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
         app.finish().await;
     }

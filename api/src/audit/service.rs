@@ -66,7 +66,7 @@ pub struct Writer {
     /// the new head, in as few statements as the database allows.
     pending: Vec<audit_event::Model>,
     /// Inserts whose stored rows are known before they run (their ids were
-    /// reserved with the lock): written at commit, before the events.
+    /// reserved with the lock): written at commit, with the last events.
     deferred: Vec<Statement>,
 }
 
@@ -83,8 +83,9 @@ pub struct Checked {
 const EVENTS_PER_STATEMENT: usize = 500;
 
 /// The chain's lock, which returns the head it locked. It is taken before
-/// anything is read, so concurrent writers wait here instead of failing
-/// later: on PostgreSQL the head row's lock (`FOR UPDATE`, which writes no
+/// the write reads anything on its own (the checks of
+/// [`Writer::begin_checked`] share its statement), so concurrent writers wait
+/// here instead of failing later: on PostgreSQL the head row's lock (`FOR UPDATE`, which writes no
 /// new version of the row: the head is written once per transaction, at
 /// commit); on SQLite the database's RESERVED lock, which a no-op update
 /// takes.
@@ -100,13 +101,7 @@ impl Writer {
     /// Begins a write transaction and takes the chain's lock.
     pub async fn begin(db: &DatabaseConnection, actor: Actor) -> Result<Self> {
         let txn = Self::transaction(db).await?;
-        let head = txn
-            .query_one_raw(Statement::from_string(
-                txn.get_database_backend(),
-                lock(txn.get_database_backend()),
-            ))
-            .await?
-            .ok_or_else(|| AppError::internal("audit head row missing"))?;
+        let head = lock_head(&txn).await?;
         Self::locked(txn, actor, &head)
     }
 
@@ -120,7 +115,9 @@ impl Writer {
     /// the lock meanwhile may have committed since. Use them only for what a
     /// constraint also enforces, and answer the constraint's violation at
     /// commit as the check would have (see `project::write::create_as`). On
-    /// SQLite the checks run after the lock, and nothing is reserved.
+    /// SQLite the checks run after the lock, and nothing is reserved. The
+    /// checks' columns share a row with the lock's `seq`, `hash` and
+    /// `reserved_id`: they need names of their own.
     pub async fn begin_checked(
         db: &DatabaseConnection,
         actor: Actor,
@@ -130,10 +127,7 @@ impl Writer {
         let txn = Self::transaction(db).await?;
         let backend = txn.get_database_backend();
         if backend != DbBackend::Postgres {
-            let head = txn
-                .query_one_raw(Statement::from_string(backend, lock(backend)))
-                .await?
-                .ok_or_else(|| AppError::internal("audit head row missing"))?;
+            let head = lock_head(&txn).await?;
             let row = txn
                 .query_one_raw(backend.build(checks))
                 .await?
@@ -189,10 +183,13 @@ impl Writer {
         })
     }
 
-    /// Inserts `model` (every column set but the id) and returns the stored
-    /// row. With an id reserved by [`Writer::begin_checked`] the row is
-    /// known before it is written: the insert waits for [`Writer::commit`]
-    /// and is written in the events' statement; without, it runs now.
+    /// Inserts `model` (every column set but the id) and returns the row as
+    /// stored. Without a reserved id it runs now. With an id reserved by
+    /// [`Writer::begin_checked`] the row is known before it is written: the
+    /// insert waits for [`Writer::commit`] and is written with the last
+    /// events, in their statement on PostgreSQL. That path runs no
+    /// `ActiveModelBehavior` hooks and takes 64-bit ids: it is for entities
+    /// without save hooks (as are all of this service's).
     pub async fn insert<A>(
         &mut self,
         mut model: A,
@@ -271,9 +268,9 @@ impl Writer {
         Ok(())
     }
 
-    /// Commits the changes, their events and the new head. On PostgreSQL the
-    /// events, the head and the wake-up of live subscriptions are one
-    /// statement (a write transaction holds the head's lock for as few round
+    /// Commits the deferred inserts, the changes' events and the new head.
+    /// On PostgreSQL the inserts, the last events, the head and the wake-up
+    /// of live subscriptions are one statement (a write transaction holds the head's lock for as few round
     /// trips as it can: writers queue on it).
     pub async fn commit(self) -> Result<()> {
         let Self {
@@ -345,6 +342,14 @@ impl Writer {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Takes the chain's lock in `txn` and returns the head row.
+async fn lock_head(txn: &DatabaseTransaction) -> Result<QueryResult> {
+    let backend = txn.get_database_backend();
+    txn.query_one_raw(Statement::from_string(backend, lock(backend)))
+        .await?
+        .ok_or_else(|| AppError::internal("audit head row missing"))
 }
 
 /// One statement inserting `events`.

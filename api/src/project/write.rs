@@ -282,14 +282,16 @@ fn violated(error: &AppError, code: &str) -> Option<Check> {
         return None;
     };
     let mut check = Check::default();
+    // The messages name the constraint in double quotes, which no project
+    // code can hold (A–Z, 0–9 and hyphens).
     match error.sql_err()? {
-        SqlErr::UniqueConstraintViolation(m) if m.contains("project_code_key") => {
+        SqlErr::UniqueConstraintViolation(m) if m.contains("\"project_code_key\"") => {
             code_taken(&mut check, code)
         }
-        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("fk_project_owner_id") => {
+        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("\"fk_project_owner_id\"") => {
             missing_owner(&mut check)
         }
-        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("fk_project_territory_id") => {
+        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("\"fk_project_territory_id\"") => {
             missing_territory(&mut check)
         }
         _ => return None,
@@ -341,6 +343,15 @@ pub async fn create_as(
     }
     let columns = match checked(&fields, &found.row)? {
         Ok(columns) => columns,
+        // PostgreSQL read the checks before it waited for the lock: what a
+        // writer committed meanwhile may have made them pass. A refusal is
+        // checked again, fresh, under the lock.
+        Err(_) if found.reserved_id.is_some() => {
+            match validate(writer.txn(), &fields, None).await? {
+                Ok(columns) => columns,
+                Err(check) => return Ok(Outcome::Refused(check.into_errors())),
+            }
+        }
         Err(check) => return Ok(Outcome::Refused(check.into_errors())),
     };
     // As stored: PostgreSQL keeps microseconds, and the row is known before
