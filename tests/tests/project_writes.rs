@@ -526,8 +526,8 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
             );
         }
         // PostgreSQL: the isolation level, then the two above. SQLite: the
-        // lock, the checks, the insert (which reads the new row back), the
-        // events and the head.
+        // lock, the checks, the insert and a statement reading the new row
+        // back, the events and the head.
         let most = if app.backend == "postgres" { 3 } else { 6 };
         assert!(
             fewest <= most,
@@ -539,13 +539,26 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
     }
 }
 
-/// Creates a project with `code` (as an editor of Kharkiv) while another
-/// transaction holds the audit chain's lock and runs `sql`; commits that
-/// transaction once the create waits for the lock. PostgreSQL only.
-async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &str) -> Value {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+/// Creates a project with `code` for Kharkiv, as its editor; the answer.
+async fn create_for_kharkiv(app: &TestApp, code: &str) -> Value {
     let (territory, owner) = ids(app).await;
     let editor = app.token(Role::Editor, Some("kharkiv"));
+    let (_, body) = app
+        .graphql_as(
+            Some(&editor),
+            CREATE,
+            json!({ "input": input(&territory, &owner, code) }),
+        )
+        .await;
+    assert_eq!(body["errors"], Value::Null, "{body}");
+    body
+}
+
+/// [`create_for_kharkiv`] while another transaction holds the audit chain's
+/// lock and runs `sql`; that transaction commits once the create waits for
+/// the lock. PostgreSQL only.
+async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &str) -> Value {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
     let other = app.db.begin().await.expect("begin");
     other
         .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
@@ -555,38 +568,30 @@ async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &st
         .execute_unprepared(sql)
         .await
         .expect("the other write");
-    let ((_, body), ()) = tokio::join!(
-        app.graphql_as(
-            Some(&editor),
-            CREATE,
-            json!({ "input": input(&territory, &owner, code) }),
-        ),
-        async {
-            // Until the create waits for the lock (its checks are read).
-            let waiting = sea_orm::Statement::from_string(
-                sea_orm::DbBackend::Postgres,
-                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+    let (body, ()) = tokio::join!(create_for_kharkiv(app, code), async {
+        // Until the create waits for the lock (its checks are read).
+        let waiting = sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
                  AND query LIKE 'WITH head AS%'",
-            );
-            let mut waited = false;
-            for _ in 0..500 {
-                let row = app
-                    .db
-                    .query_one_raw(waiting.clone())
-                    .await
-                    .expect("pg_stat_activity")
-                    .expect("row");
-                if row.try_get::<i64>("", "n").expect("n") > 0 {
-                    waited = true;
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        );
+        let mut waited = false;
+        for _ in 0..500 {
+            let row = app
+                .db
+                .query_one_raw(waiting.clone())
+                .await
+                .expect("pg_stat_activity")
+                .expect("row");
+            if row.try_get::<i64>("", "n").expect("n") > 0 {
+                waited = true;
+                break;
             }
-            assert!(waited, "the create never waited for the lock");
-            other.commit().await.expect("commit");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-    );
-    assert_eq!(body["errors"], Value::Null, "{body}");
+        assert!(waited, "the create never waited for the lock");
+        other.commit().await.expect("commit");
+    });
     body
 }
 
@@ -647,15 +652,7 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
             app.finish().await;
             continue;
         }
-        let (territory, owner) = ids(&app).await;
-        let editor = app.token(Role::Editor, Some("kharkiv"));
-        let (_, body) = app
-            .graphql_as(
-                Some(&editor),
-                CREATE,
-                json!({ "input": input(&territory, &owner, "UA-KHA-2026-888") }),
-            )
-            .await;
+        let body = create_for_kharkiv(&app, "UA-KHA-2026-888").await;
         assert_eq!(
             body["data"]["createProject"]["userErrors"],
             json!([]),

@@ -79,16 +79,25 @@ pub struct Checked {
     pub reserved_id: Option<i64>,
 }
 
+impl Checked {
+    /// Whether the checks may be stale: on PostgreSQL they were read in the
+    /// lock's statement, before it waited for the lock (the same case as a
+    /// reserved id). A write refused on them is checked again under the lock.
+    pub fn stale(&self) -> bool {
+        self.reserved_id.is_some()
+    }
+}
+
 /// Events written by one statement at most (ten parameters each).
 const EVENTS_PER_STATEMENT: usize = 500;
 
 /// The chain's lock, which returns the head it locked. It is taken before
 /// the write reads anything on its own (the checks of
-/// [`Writer::begin_checked`] share its statement), so concurrent writers wait
-/// here instead of failing later: on PostgreSQL the head row's lock (`FOR UPDATE`, which writes no
-/// new version of the row: the head is written once per transaction, at
-/// commit); on SQLite the database's RESERVED lock, which a no-op update
-/// takes.
+/// [`Writer::begin_checked`] share its statement), so concurrent writers
+/// wait here instead of failing later: on PostgreSQL the head row's lock
+/// (`FOR UPDATE`, which writes no new version of the row: the head is
+/// written once per transaction, at commit); on SQLite the database's
+/// RESERVED lock, which a no-op update takes.
 fn lock(backend: DbBackend) -> &'static str {
     if backend == DbBackend::Postgres {
         "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
@@ -270,8 +279,9 @@ impl Writer {
 
     /// Commits the deferred inserts, the changes' events and the new head.
     /// On PostgreSQL the inserts, the last events, the head and the wake-up
-    /// of live subscriptions are one statement (a write transaction holds the head's lock for as few round
-    /// trips as it can: writers queue on it).
+    /// of live subscriptions are one statement (a write transaction holds
+    /// the head's lock for as few round trips as it can: writers queue on
+    /// it).
     pub async fn commit(self) -> Result<()> {
         let Self {
             txn,

@@ -230,10 +230,18 @@ fn checked(
             .map(|m| (m, currency.clone()))
     });
     if !found.try_get::<bool>("", "territory")? {
-        missing_territory(&mut check);
+        check.fail(
+            "territoryId",
+            UserErrorCode::NotFound,
+            "`territoryId` names no territory",
+        );
     }
     if !found.try_get::<bool>("", "owner")? {
-        missing_owner(&mut check);
+        check.fail(
+            "ownerId",
+            UserErrorCode::NotFound,
+            "`ownerId` names no member",
+        );
     }
     if found.try_get::<bool>("", "same_code")? {
         code_taken(&mut check, &fields.code);
@@ -249,22 +257,6 @@ fn checked(
     }))
 }
 
-fn missing_territory(check: &mut Check) {
-    check.fail(
-        "territoryId",
-        UserErrorCode::NotFound,
-        "`territoryId` names no territory",
-    );
-}
-
-fn missing_owner(check: &mut Check) {
-    check.fail(
-        "ownerId",
-        UserErrorCode::NotFound,
-        "`ownerId` names no member",
-    );
-}
-
 fn code_taken(check: &mut Check, code: &str) {
     check.fail(
         "code",
@@ -273,30 +265,24 @@ fn code_taken(check: &mut Check, code: &str) {
     );
 }
 
-/// The user error a constraint's violation stands for, when a check read
-/// with the chain's lock on PostgreSQL saw the database from before a write
-/// that committed while it waited (see `Writer::begin_checked`): the code
-/// taken meanwhile, the owner or territory gone.
-fn violated(error: &AppError, code: &str) -> Option<Check> {
+/// The refusal a failed commit stands for: the code taken by a write that
+/// committed while the create waited for the chain's lock, after its checks
+/// were read (PostgreSQL, see `Writer::begin_checked`). The service deletes
+/// no members or territories, so the other checks cannot turn stale that way.
+fn code_taken_meanwhile(error: &AppError, code: &str) -> Option<Check> {
     let AppError::Database(error) = error else {
         return None;
     };
-    let mut check = Check::default();
-    // The messages name the constraint in double quotes, which no project
+    // The message names the constraint in double quotes, which no project
     // code can hold (A–Z, 0–9 and hyphens).
-    match error.sql_err()? {
-        SqlErr::UniqueConstraintViolation(m) if m.contains("\"project_code_key\"") => {
-            code_taken(&mut check, code)
-        }
-        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("\"fk_project_owner_id\"") => {
-            missing_owner(&mut check)
-        }
-        SqlErr::ForeignKeyConstraintViolation(m) if m.contains("\"fk_project_territory_id\"") => {
-            missing_territory(&mut check)
-        }
-        _ => return None,
-    }
-    Some(check)
+    let SqlErr::UniqueConstraintViolation(message) = error.sql_err()? else {
+        return None;
+    };
+    message.contains("\"project_code_key\"").then(|| {
+        let mut check = Check::default();
+        code_taken(&mut check, code);
+        check
+    })
 }
 
 /// Editors write only for their own organisation; coordinators and
@@ -346,12 +332,10 @@ pub async fn create_as(
         // PostgreSQL read the checks before it waited for the lock: what a
         // writer committed meanwhile may have made them pass. A refusal is
         // checked again, fresh, under the lock.
-        Err(_) if found.reserved_id.is_some() => {
-            match validate(writer.txn(), &fields, None).await? {
-                Ok(columns) => columns,
-                Err(check) => return Ok(Outcome::Refused(check.into_errors())),
-            }
-        }
+        Err(_) if found.stale() => match validate(writer.txn(), &fields, None).await? {
+            Ok(columns) => columns,
+            Err(check) => return Ok(Outcome::Refused(check.into_errors())),
+        },
         Err(check) => return Ok(Outcome::Refused(check.into_errors())),
     };
     // As stored: PostgreSQL keeps microseconds, and the row is known before
@@ -395,7 +379,7 @@ pub async fn create_as(
     writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
     match writer.commit().await {
         Ok(()) => Ok(Outcome::Done(created)),
-        Err(error) => match violated(&error, &fields.code) {
+        Err(error) => match code_taken_meanwhile(&error, &fields.code) {
             Some(check) => Ok(Outcome::Refused(check.into_errors())),
             None => Err(error),
         },
