@@ -1,11 +1,12 @@
 //! Helpers shared by the resolvers of every concept: request data, paging,
 //! multilingual text, money and points.
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, SimpleObject, Value};
 use sea_orm::{EntityTrait, Select};
 
 use crate::auth::Principal;
 use crate::codes::Lang;
+use crate::compiled::{self, Compiler, JsonNode};
 use crate::error::{AppError, Result};
 use crate::i18n::PreferredLang;
 use crate::loader::{Children, Loaders, Table};
@@ -87,6 +88,43 @@ where
         })
         .await?;
     Ok((rows.map(wrap), total))
+}
+
+/// The nodes of one page of nested list `R` under `parent`, built as JSON by
+/// PostgreSQL, and the list's deferred count, when the selection of the
+/// connection (of type `connection`) allows it; `None` otherwise: the caller
+/// takes [`nested`] (see [`crate::compiled`]).
+pub async fn nested_json<R>(
+    ctx: &Context<'_>,
+    parent: i64,
+    args: &PageArgs,
+    connection: &str,
+) -> Result<Option<(Value, TotalCount)>>
+where
+    R: Children,
+    R::Entity: JsonNode,
+{
+    let page = args.validate(R::sort().name)?;
+    let loaders = loaders(ctx)?;
+    let object = || {
+        let compiler = Compiler::new(
+            &ctx.query_env.fragments,
+            loaders.principal(),
+            lang(ctx, None),
+        );
+        let nodes = compiler.nodes_of(connection, &ctx.item.node.selection_set.node)?;
+        compiler.object::<R::Entity>(nodes, compiled::PAGE, false)
+    };
+    // The place's key tells apart two fields of one response key, which
+    // may select different fields.
+    let field = ctx.item.pos.to_string();
+    let Some((json, total)) = loaders
+        .json_children::<R>(&site(ctx), &field, parent, page, object)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((compiled::nodes_value(&json)?, total)))
 }
 
 /// Whether the selection of a connection asks for its rows (`nodes`,

@@ -395,6 +395,7 @@ async fn one(
             state.db.clone(),
             caller.principal.clone(),
             queue.clone(),
+            state.metrics.clone(),
         ))
         .data(caller.principal.clone())
         .data(lang);

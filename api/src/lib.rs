@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod codelists;
 pub mod codes;
+pub mod compiled;
 pub mod config;
 pub mod db;
 pub mod documents;

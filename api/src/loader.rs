@@ -31,7 +31,9 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
+use crate::compiled::JsonPages;
 use crate::error::{AppError, Result};
+use crate::metrics::Metrics;
 use crate::pagination::{self, Page, PageOf, Parent, SortKey, TotalCount};
 
 /// An entity the API serves: its id column and who may see which rows.
@@ -434,6 +436,8 @@ pub struct Loaders {
     /// answered again at each event), every load reads afresh and lists read
     /// no to-one rows: a query costs a statement more per by-id level there.
     queue: Option<LoadQueue>,
+    /// The instance's counters (batched requests only).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Loaders {
@@ -445,14 +449,22 @@ impl Loaders {
             principal,
             created: Mutex::new(HashMap::new()),
             queue: None,
+            metrics: None,
         }
     }
 
     /// Loaders whose batch loads run in `queue`: the execution must be
-    /// wrapped in [`Batched`] with the same queue.
-    pub fn batched(db: DatabaseConnection, principal: Principal, queue: LoadQueue) -> Self {
+    /// wrapped in [`Batched`] with the same queue. Pages built as JSON are
+    /// counted in `metrics`.
+    pub fn batched(
+        db: DatabaseConnection,
+        principal: Principal,
+        queue: LoadQueue,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             queue: Some(queue),
+            metrics: Some(metrics),
             ..Self::new(db, principal)
         }
     }
@@ -654,15 +666,54 @@ impl Loaders {
             // Only `totalCount` was asked for: no page to read.
             PageOf::default()
         };
+        Ok((rows, self.child_count::<R>(site, parent)))
+    }
+
+    /// The deferred count of nested list `R` under `parent` for query place
+    /// `site`, batched with the other parents' counts at that place.
+    fn child_count<R: Children>(&self, site: &str, parent: i64) -> TotalCount {
         let counts = self.get(site, || ChildCounts::<R> {
             db: self.db.clone(),
             principal: self.principal.clone(),
             relation: PhantomData,
         });
-        let total: TotalCount = Arc::new(move || {
+        Arc::new(move || {
             let counts = Arc::clone(&counts);
             Box::pin(async move { Ok(counts.load_one(parent).await?.unwrap_or(0)) })
+        })
+    }
+
+    /// The nodes of one page of nested list `R` under `parent` as a JSON
+    /// array built by PostgreSQL, with the list's deferred count, for query
+    /// place `site`; `None` when that place's selection cannot be built so
+    /// (`object` builds a node's object once per place, see
+    /// [`crate::compiled`]), on SQLite, and when rows are not kept.
+    pub async fn json_children<R: Children>(
+        &self,
+        site: &str,
+        field: &str,
+        parent: i64,
+        page: Page,
+        object: impl FnOnce() -> Option<Expr>,
+    ) -> Result<Option<(Arc<str>, TotalCount)>> {
+        if self.queue.is_none()
+            || self.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres
+        {
+            return Ok(None);
+        }
+        let pages = self.get(&format!("{site}@{field}"), || {
+            JsonPages::<R>::new(self.db.clone(), self.principal.clone(), object())
         });
-        Ok((rows, total))
+        if !pages.loader().builds() {
+            return Ok(None);
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.json_page();
+        }
+        let nodes = pages
+            .load_one((parent, page))
+            .await?
+            .unwrap_or_else(|| Arc::from("[]"));
+        Ok(Some((nodes, self.child_count::<R>(site, parent))))
     }
 }

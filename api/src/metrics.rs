@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus text format: GraphQL requests by operation
-//! name and outcome, their latency, rate-limit refusals, live subscriptions,
-//! the database pool and statements.
+//! name and outcome, their latency, rate-limit refusals, nested pages built
+//! as JSON, live subscriptions, the database pool and statements.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -30,6 +30,7 @@ struct Series {
 pub struct Metrics {
     requests: Mutex<HashMap<(String, &'static str), Series>>,
     rate_limited: AtomicU64,
+    json_pages: AtomicU64,
 }
 
 impl Metrics {
@@ -58,6 +59,12 @@ impl Metrics {
     /// Counts a request refused by the rate limiter.
     pub fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a nested list's page whose nodes the database built as JSON
+    /// (see [`crate::compiled`]).
+    pub fn json_page(&self) {
+        self.json_pages.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text of `/metrics`.
@@ -107,11 +114,13 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP alliance_rate_limited_total Requests refused by the rate limiter.\n# TYPE alliance_rate_limited_total counter\nalliance_rate_limited_total {}\n\
+             # HELP alliance_json_pages_total Pages of nested lists whose nodes the database built as JSON.\n# TYPE alliance_json_pages_total counter\nalliance_json_pages_total {}\n\
              # HELP alliance_subscriptions Live subscriptions on this instance.\n# TYPE alliance_subscriptions gauge\nalliance_subscriptions {subscriptions}\n\
              # HELP alliance_db_pool_connections Open database connections.\n# TYPE alliance_db_pool_connections gauge\nalliance_db_pool_connections {size}\n\
              # HELP alliance_db_pool_idle_connections Idle database connections.\n# TYPE alliance_db_pool_idle_connections gauge\nalliance_db_pool_idle_connections {idle}\n\
              # HELP alliance_db_statements_total SQL statements run.\n# TYPE alliance_db_statements_total counter\nalliance_db_statements_total {statements}",
-            self.rate_limited.load(Ordering::Relaxed)
+            self.rate_limited.load(Ordering::Relaxed),
+            self.json_pages.load(Ordering::Relaxed)
         );
         out
     }

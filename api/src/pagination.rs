@@ -290,7 +290,7 @@ pub fn check_cursors<E: EntityTrait>(key: &SortKey<E>, page: &Page) -> Result<()
 }
 
 /// Applies the cursors of `page` and returns the order to query in.
-fn apply_page<E: EntityTrait>(
+pub(crate) fn apply_page<E: EntityTrait>(
     select: Select<E>,
     key: &SortKey<E>,
     page: &Page,
@@ -634,15 +634,38 @@ macro_rules! connection {
         pub struct $connection {
             page: $crate::pagination::PageOf<$node>,
             total: $crate::pagination::TotalCount,
+            /// The nodes as PostgreSQL built them (see [`crate::compiled`]), in place of `page`.
+            json: std::sync::Mutex<Option<async_graphql::Value>>,
         }
 
         impl $connection {
+            /// The connection's GraphQL type name.
+            pub const NAME: &'static str = stringify!($connection);
+
             /// Wraps a fetched page and its deferred count.
             pub fn new(
                 page: $crate::pagination::PageOf<$node>,
                 total: $crate::pagination::TotalCount,
             ) -> Self {
-                Self { page, total }
+                Self {
+                    page,
+                    total,
+                    json: std::sync::Mutex::new(None),
+                }
+            }
+
+            /// Wraps nodes already resolved to their response value (a
+            /// list) and the deferred count: for a selection of `nodes` and
+            /// `totalCount` only (see [`crate::compiled`]).
+            pub fn resolved(
+                nodes: async_graphql::Value,
+                total: $crate::pagination::TotalCount,
+            ) -> Self {
+                Self {
+                    page: $crate::pagination::PageOf::default(),
+                    total,
+                    json: std::sync::Mutex::new(Some(nodes)),
+                }
             }
         }
 
@@ -671,12 +694,11 @@ macro_rules! connection {
             }
 
             /// The rows of this page, without cursors.
-            async fn nodes(&self) -> Vec<$node> {
-                self.page
-                    .rows
-                    .iter()
-                    .map(|(node, _)| node.clone())
-                    .collect()
+            async fn nodes(&self) -> $crate::pagination::Nodes<'_, $node> {
+                $crate::pagination::Nodes {
+                    rows: &self.page.rows,
+                    resolved: &self.json,
+                }
             }
 
             /// Where this page sits in the whole list.
@@ -692,6 +714,53 @@ macro_rules! connection {
     };
 }
 pub(crate) use connection;
+
+/// The `nodes` of a connection: its rows, resolved by the engine without a
+/// copy, or the list's value as it was built already (taken once).
+pub struct Nodes<'a, T> {
+    /// The rows of the page.
+    pub rows: &'a [(T, Cursor)],
+    /// The nodes' value, when the statement built it.
+    pub resolved: &'a std::sync::Mutex<Option<async_graphql::Value>>,
+}
+
+impl<T: async_graphql::OutputType> async_graphql::OutputType for Nodes<'_, T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Vec<T> as async_graphql::OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<T> as async_graphql::OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Vec<T> as async_graphql::OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        let resolved = self
+            .resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match resolved {
+            Some(value) => Ok(value),
+            None => {
+                async_graphql::resolver_utils::resolve_list(
+                    ctx,
+                    field,
+                    self.rows.iter().map(|(node, _)| node),
+                    Some(self.rows.len()),
+                )
+                .await
+            }
+        }
+    }
+}
 
 /// Where a page sits in its list (Relay `PageInfo`).
 #[derive(async_graphql::SimpleObject, Clone, Debug)]

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{oecd_principle, responsibility, territory};
+use entity::{member, oecd_principle, responsibility, territory};
 
 use crate::codes::{GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, stored};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::codes::rank;
 use crate::governance::rules::{Issue, PrincipleCoverage, Rule};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
+use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::graphql;
 use crate::ids;
 use crate::member::types::{Member, load_member};
@@ -377,5 +378,45 @@ impl OecdCoverage {
     /// Territories where such a responsibility applies (its own territory or its project's).
     async fn territory_count(&self) -> i64 {
         self.coverage.territories
+    }
+}
+
+/// A responsibility's plain fields and actor as JSON (see [`crate::compiled`]).
+impl JsonNode for responsibility::Entity {
+    const TYPE_NAME: &'static str = "Responsibility";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "function" => JsonField::Code {
+                column: "function",
+                names: names::<GovernanceFunction>,
+            },
+            "phase" => JsonField::Code {
+                column: "phase",
+                names: names::<Phase>,
+            },
+            "level" => JsonField::Code {
+                column: "level",
+                names: names::<GovernanceLevel>,
+            },
+            "actor" => JsonField::ToOne {
+                column: "actor_id",
+                object: compiled::to_one::<member::Entity>,
+            },
+            "raci" => JsonField::Code {
+                column: "raci",
+                names: names::<Raci>,
+            },
+            "legalBasis" => JsonField::Column("legal_basis"),
+            "validFrom" => JsonField::Date("valid_from"),
+            "validUntil" => JsonField::Date("valid_until"),
+            "theme" => JsonField::Code {
+                column: "theme",
+                names: names::<Theme>,
+            },
+            "note" => JsonField::Column("note"),
+            "version" => JsonField::Column("version"),
+            _ => return None,
+        })
     }
 }

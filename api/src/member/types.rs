@@ -12,6 +12,7 @@ use crate::assistance::types::{
 };
 use crate::audit::service::HistoryOfMember;
 use crate::audit::types::{AuditEvent, AuditEventConnection};
+use crate::compiled::{JsonField, JsonNode, names};
 use crate::codes::{
     AllianceRole, IdentifierScheme, Lang, MemberKind, MembershipStatus, OrganisationType, stored,
 };
@@ -250,6 +251,11 @@ impl Member {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ParticipationsOfMember>(ctx, self.0.id, &args, ParticipantConnection::NAME).await?
+        {
+            return Ok(ParticipantConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<ParticipationsOfMember, _>(ctx, self.0.id, args, Participant).await?;
         Ok(ParticipantConnection::new(page, total))
@@ -272,6 +278,11 @@ impl Member {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args, FundingConnection::NAME).await?
+        {
+            return Ok(FundingConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<FundingByFunder, _>(ctx, self.0.id, args, Funding).await?;
         Ok(FundingConnection::new(page, total))
@@ -382,6 +393,11 @@ impl Member {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ResponsibilitiesOfActor>(ctx, self.0.id, &args, ResponsibilityConnection::NAME).await?
+        {
+            return Ok(ResponsibilityConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<ResponsibilitiesOfActor, _>(ctx, self.0.id, args, Responsibility)
                 .await?;
@@ -492,4 +508,41 @@ pub async fn load_member(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Op
     Ok(graphql::load_shared::<member::Entity>(ctx, id)
         .await?
         .map(Member))
+}
+
+/// A member's plain fields as JSON (see [`crate::compiled`]).
+impl JsonNode for member::Entity {
+    const TYPE_NAME: &'static str = "Member";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "slug" => JsonField::Column("slug"),
+            "name" => JsonField::Localized {
+                en: "name_en",
+                uk: "name_uk",
+            },
+            "acronym" => JsonField::Column("acronym"),
+            "kind" => JsonField::Code {
+                column: "kind",
+                names: names::<MemberKind>,
+            },
+            "organisationType" => JsonField::Code {
+                column: "iati_org_type",
+                names: names::<OrganisationType>,
+            },
+            "country" => JsonField::Column("country"),
+            "allianceRole" => JsonField::Code {
+                column: "alliance_role",
+                names: names::<AllianceRole>,
+            },
+            "status" => JsonField::Code {
+                column: "status",
+                names: names::<MembershipStatus>,
+            },
+            "joinedOn" => JsonField::Date("joined_on"),
+            "website" => JsonField::Column("website"),
+            "description" => JsonField::Column("description"),
+            _ => return None,
+        })
+    }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{document_link, funding, indicator, participant, project, territory};
+use entity::{document_link, funding, indicator, member, participant, project, territory};
 
 use crate::assistance::service::NeedsOfProject;
 use crate::assistance::types::{AssistanceNeed, AssistanceNeedConnection};
@@ -14,6 +14,7 @@ use crate::codes::{
 };
 use crate::governance::service::ResponsibilitiesOfProject;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
+use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::graphql::{self, GeoPoint, LocalizedText, Money};
 use crate::ids;
 use crate::member::types::{Member, load_member};
@@ -176,6 +177,11 @@ impl Project {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ParticipantsOfProject>(ctx, self.0.id, &args, ParticipantConnection::NAME).await?
+        {
+            return Ok(ParticipantConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<ParticipantsOfProject, _>(ctx, self.0.id, args, Participant).await?;
         Ok(ParticipantConnection::new(page, total))
@@ -198,6 +204,11 @@ impl Project {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args, FundingConnection::NAME).await?
+        {
+            return Ok(FundingConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<FundingOfProject, _>(ctx, self.0.id, args, Funding).await?;
         Ok(FundingConnection::new(page, total))
@@ -264,6 +275,11 @@ impl Project {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ResponsibilitiesOfProject>(ctx, self.0.id, &args, ResponsibilityConnection::NAME).await?
+        {
+            return Ok(ResponsibilityConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<ResponsibilitiesOfProject, _>(ctx, self.0.id, args, Responsibility)
                 .await?;
@@ -584,5 +600,56 @@ impl FunnelRow {
     /// Projects in the group (with funding from the funder, when grouped by funder).
     async fn project_count(&self) -> i64 {
         self.0.projects
+    }
+}
+
+/// A participation's plain fields and member as JSON (see [`crate::compiled`]).
+impl JsonNode for participant::Entity {
+    const TYPE_NAME: &'static str = "Participant";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "member" => JsonField::ToOne {
+                column: "member_id",
+                object: compiled::to_one::<member::Entity>,
+            },
+            "organisationRole" => JsonField::Code {
+                column: "iati_role",
+                names: names::<OrganisationRole>,
+            },
+            "allianceRole" => JsonField::Code {
+                column: "alliance_role",
+                names: names::<ParticipantRole>,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// A funding record's plain fields and funder as JSON (see [`crate::compiled`]).
+impl JsonNode for funding::Entity {
+    const TYPE_NAME: &'static str = "Funding";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "funder" => JsonField::ToOne {
+                column: "funder_id",
+                object: compiled::to_one::<member::Entity>,
+            },
+            "stage" => JsonField::Code {
+                column: "stage",
+                names: names::<FundingStage>,
+            },
+            "financeType" => JsonField::Code {
+                column: "finance_type",
+                names: names::<FinanceType>,
+            },
+            "amount" => JsonField::Money {
+                minor: "amount_minor",
+                currency: "currency",
+            },
+            "valueDate" => JsonField::Date("value_date"),
+            _ => return None,
+        })
     }
 }

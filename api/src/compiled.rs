@@ -1,0 +1,490 @@
+//! Nested lists whose nodes PostgreSQL builds as JSON.
+//!
+//! A nested list (a project's participants, funding or responsibilities)
+//! whose selection asks for its `nodes` (and at most `totalCount` and
+//! `__typename`) and whose nodes show only plain fields — the global ID,
+//! codes, columns, text in a language, dates, money, and to-one rows with
+//! plain fields of their own — is read as JSON: one statement per place in
+//! the query, as before, but PostgreSQL builds each parent's page as one
+//! array, and the engine hands the array on instead of resolving every field
+//! of every row. Everything else (cursors of rows, `edges`, `pageInfo`,
+//! directives, fragments on other types, variables in arguments, lists under
+//! the nodes, SQLite) takes the general path, which answers the same.
+//!
+//! Visibility is the same as on the general path: the page is the list's own
+//! visible rows ([`Children::select`]), and a to-one row is read from its
+//! entity's visible rows ([`Table::find_visible`]), null when hidden.
+
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::resolver_utils::EnumType;
+use async_graphql::{Name, Positioned};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
+
+use crate::auth::Principal;
+use crate::codes::{Code, Lang};
+use crate::error::{AppError, Result};
+use crate::loader::{Children, Table};
+use crate::money;
+use crate::pagination::{self, Direction, Page};
+
+/// How a field of a node is built as JSON.
+pub enum JsonField {
+    /// The row's global ID.
+    Id,
+    /// A text, integer or boolean column as stored (null stays null).
+    Column(&'static str),
+    /// A stored code, shown as its GraphQL enum value ([`names`]).
+    Code {
+        /// The column.
+        column: &'static str,
+        /// Each stored code with its enum value.
+        names: fn() -> Vec<(&'static str, &'static str)>,
+    },
+    /// Text in the requested language (argument `lang`, else the
+    /// request's), English when there is none in that language.
+    Localized {
+        /// The English column.
+        en: &'static str,
+        /// The Ukrainian column.
+        uk: &'static str,
+    },
+    /// A date (`YYYY-MM-DD`).
+    Date(&'static str),
+    /// Money: integer minor units and their currency (type `Money`).
+    Money {
+        /// The minor units' column.
+        minor: &'static str,
+        /// The currency's column.
+        currency: &'static str,
+    },
+    /// A visible row of another entity by the id in `column` (null when
+    /// hidden), built by `object` ([`to_one`]).
+    ToOne {
+        /// The column holding the row's id.
+        column: &'static str,
+        /// Builds the row's object for a selection, given its id.
+        object: fn(&Compiler<'_>, &SelectionSet, Expr) -> Option<Expr>,
+    },
+}
+
+/// A node type whose fields can be built as JSON.
+pub trait JsonNode: Table {
+    /// The GraphQL type name.
+    const TYPE_NAME: &'static str;
+    /// How field `name` is built, when it can be.
+    fn json_field(name: &str) -> Option<JsonField>;
+}
+
+/// Each stored code of `T` with its GraphQL enum value.
+pub fn names<T: Code + EnumType>() -> Vec<(&'static str, &'static str)> {
+    T::items()
+        .iter()
+        .map(|item| (item.value.code(), item.name))
+        .collect()
+}
+
+/// The object of the visible row of `N` whose id is `id`, for `selection`.
+pub fn to_one<N: JsonNode>(
+    compiler: &Compiler<'_>,
+    selection: &SelectionSet,
+    id: Expr,
+) -> Option<Expr> {
+    let table = N::default();
+    let object = compiler.object::<N>(selection, table.table_name(), true)?;
+    let mut query = N::find_visible(compiler.principal).into_query();
+    query
+        .clear_selects()
+        .expr(object)
+        .and_where(Expr::col((table, N::id_column())).eq(id));
+    Some(Expr::SubQuery(None, Box::new(query.into_sub_query_statement())))
+}
+
+/// Fields of one object: a `json_build_object` call takes at most 100 arguments.
+const MAX_FIELDS: usize = 50;
+
+/// The alias of the page's rows in the statement.
+pub const PAGE: &str = "__page";
+
+/// Builds the JSON of a selection, for one request.
+pub struct Compiler<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    principal: &'a Principal,
+    lang: Lang,
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler for the request's fragments, caller and language.
+    pub fn new(
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        principal: &'a Principal,
+        lang: Lang,
+    ) -> Self {
+        Self {
+            fragments,
+            principal,
+            lang,
+        }
+    }
+
+    /// The selection of `nodes` in the selection of a connection of type
+    /// `connection`, when the connection asks for nothing but `nodes` (once),
+    /// `totalCount` and `__typename`.
+    pub fn nodes_of<'s>(
+        &'s self,
+        connection: &str,
+        selection: &'s SelectionSet,
+    ) -> Option<&'s SelectionSet> {
+        let mut fields = Vec::new();
+        self.fields(connection, selection, &mut fields)?;
+        let mut nodes = None;
+        for field in fields {
+            match field.name.node.as_str() {
+                "nodes" if nodes.is_none() && field.arguments.is_empty() => {
+                    nodes = Some(&field.selection_set.node);
+                }
+                "totalCount" | "__typename" => {}
+                _ => return None,
+            }
+        }
+        nodes
+    }
+
+    /// The fields of `selection` on type `type_name`, fragments spread in;
+    /// `None` when it holds a directive or a fragment on another type.
+    fn fields<'s>(
+        &'s self,
+        type_name: &str,
+        selection: &'s SelectionSet,
+        out: &mut Vec<&'s Field>,
+    ) -> Option<()> {
+        for item in &selection.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    if !field.node.directives.is_empty() {
+                        return None;
+                    }
+                    out.push(&field.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let fragment = &self.fragments.get(&spread.node.fragment_name.node)?.node;
+                    if !spread.node.directives.is_empty()
+                        || !fragment.directives.is_empty()
+                        || fragment.type_condition.node.on.node != type_name
+                    {
+                        return None;
+                    }
+                    self.fields(type_name, &fragment.selection_set.node, out)?;
+                }
+                Selection::InlineFragment(inline) => {
+                    let inline = &inline.node;
+                    let other_type = inline
+                        .type_condition
+                        .as_ref()
+                        .is_some_and(|on| on.node.on.node != type_name);
+                    if !inline.directives.is_empty() || other_type {
+                        return None;
+                    }
+                    self.fields(type_name, &inline.selection_set.node, out)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// `json_build_object` of the fields of `selection` on type `type_name`,
+    /// each built by `value`; `None` when a field cannot be built or a
+    /// response key repeats.
+    fn build(
+        &self,
+        type_name: &str,
+        selection: &SelectionSet,
+        mut value: impl FnMut(&Field) -> Option<Expr>,
+    ) -> Option<Expr> {
+        let mut fields = Vec::new();
+        self.fields(type_name, selection, &mut fields)?;
+        if fields.is_empty() || fields.len() > MAX_FIELDS {
+            return None;
+        }
+        let mut keys = HashSet::new();
+        let mut template = String::from("json_build_object(");
+        let mut values = Vec::with_capacity(fields.len());
+        for (index, field) in fields.into_iter().enumerate() {
+            let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+            if !keys.insert(key) {
+                return None;
+            }
+            let built = if field.name.node == "__typename" {
+                if !field.arguments.is_empty() || !field.selection_set.node.items.is_empty() {
+                    return None;
+                }
+                literal(type_name)?
+            } else {
+                value(field)?
+            };
+            values.push(built);
+            if index > 0 {
+                template.push_str(", ");
+            }
+            // Response keys are GraphQL names: letters, digits and `_`.
+            template.push_str(&format!("'{key}', ${}", index + 1));
+        }
+        template.push(')');
+        Some(Expr::cust_with_exprs(template, values))
+    }
+
+    /// The object of a row of `N` for `selection`, its columns in table (or
+    /// alias) `row`; `nested` when it is itself a to-one row (no further
+    /// to-one rows under it).
+    pub fn object<N: JsonNode>(
+        &self,
+        selection: &SelectionSet,
+        row: &str,
+        nested: bool,
+    ) -> Option<Expr> {
+        let column = |name: &str| Expr::col((Alias::new(row), Alias::new(name)));
+        self.build(N::TYPE_NAME, selection, |field| {
+            let shape = N::json_field(field.name.node.as_str())?;
+            let lang = match shape {
+                JsonField::Localized { .. } => self.lang_argument(field)?,
+                _ if field.arguments.is_empty() => self.lang,
+                _ => return None,
+            };
+            let leaf = field.selection_set.node.items.is_empty();
+            match shape {
+                JsonField::Id => leaf.then(|| {
+                    Expr::cust_with_exprs(
+                        format!(
+                            "translate(encode(convert_to('{}:' || $1, 'UTF8'), 'base64'), E'+/=\\n', '-_')",
+                            N::TYPE_NAME
+                        ),
+                        [column(N::id_column().as_str())],
+                    )
+                }),
+                JsonField::Column(name) => leaf.then(|| column(name)),
+                JsonField::Code { column: name, names } => {
+                    if !leaf {
+                        return None;
+                    }
+                    code_case(column(name), &names())
+                }
+                JsonField::Localized { en, uk } => leaf.then(|| match lang {
+                    Lang::En => column(en),
+                    Lang::Uk => {
+                        Expr::cust_with_exprs("coalesce(nullif($1, ''), $2)", [column(uk), column(en)])
+                    }
+                }),
+                JsonField::Date(name) => leaf.then(|| {
+                    Expr::cust_with_exprs("to_char($1, 'YYYY-MM-DD')", [column(name)])
+                }),
+                JsonField::Money { minor, currency } => {
+                    self.money(&field.selection_set.node, column(minor), column(currency))
+                }
+                JsonField::ToOne { column: name, object } => {
+                    if nested || leaf {
+                        return None;
+                    }
+                    object(self, &field.selection_set.node, column(name))
+                }
+            }
+        })
+    }
+
+    /// The language of a field with a `lang` argument: the literal given, or
+    /// the request's; `None` for any other argument or a variable.
+    fn lang_argument(&self, field: &Field) -> Option<Lang> {
+        match field.arguments.as_slice() {
+            [] => Some(self.lang),
+            // A variable has no constant value: the general path reads it.
+            [(name, value)] if name.node == "lang" => match value.node.clone().into_const()? {
+                async_graphql::Value::Enum(value) => Lang::items()
+                    .iter()
+                    .find(|item| item.name == value.as_str())
+                    .map(|item| item.value),
+                async_graphql::Value::Null => Some(self.lang),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A `Money` object: the amount as a decimal string with the currency's
+    /// digits ([`money::format_minor`]), and the currency.
+    fn money(&self, selection: &SelectionSet, minor: Expr, currency: Expr) -> Option<Expr> {
+        let list = |codes: &[&str]| {
+            codes
+                .iter()
+                .map(|code| format!("'{code}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let digits = format!(
+            "CASE WHEN $2 IN ({}) THEN 0 WHEN $2 IN ({}) THEN 3 ELSE 2 END",
+            list(&money::NO_DECIMALS),
+            list(&money::THREE_DECIMALS)
+        );
+        self.build("Money", selection, |field| {
+            if !field.arguments.is_empty() || !field.selection_set.node.items.is_empty() {
+                return None;
+            }
+            match field.name.node.as_str() {
+                "amount" => Some(Expr::cust_with_exprs(
+                    format!(
+                        "CAST(round(CAST($1 AS numeric) / power(CAST(10 AS numeric), {digits}), {digits}) AS text)"
+                    ),
+                    [minor.clone(), currency.clone()],
+                )),
+                "currency" => Some(currency.clone()),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// A string literal of a type name or code (no quotes or placeholders in it).
+fn literal(text: &str) -> Option<Expr> {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '));
+    plain.then(|| Expr::cust(format!("'{text}'")))
+}
+
+/// `CASE column WHEN code THEN name … END`: the enum value of a stored code.
+fn code_case(column: Expr, names: &[(&str, &str)]) -> Option<Expr> {
+    let mut template = String::from("CASE $1");
+    for (code, name) in names {
+        literal(code)?;
+        literal(name)?;
+        template.push_str(&format!(" WHEN '{code}' THEN '{name}'"));
+    }
+    template.push_str(" END");
+    Some(Expr::cust_with_exprs(template, [column]))
+}
+
+/// Loads the nodes of one page of nested list `R` per parent as a JSON
+/// array built by PostgreSQL; one statement per distinct page.
+pub struct JsonPages<R> {
+    db: DatabaseConnection,
+    principal: Principal,
+    /// The object of a node, over the page's rows ([`PAGE`]); `None` when
+    /// the selection of this place cannot be built as JSON.
+    object: Option<Expr>,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R: Children> JsonPages<R> {
+    /// Whether this place's nodes are built as JSON.
+    pub fn builds(&self) -> bool {
+        self.object.is_some()
+    }
+
+    /// The loader of the pages whose nodes are built by `object`.
+    pub fn new(db: DatabaseConnection, principal: Principal, object: Option<Expr>) -> Self {
+        Self {
+            db,
+            principal,
+            object,
+            relation: PhantomData,
+        }
+    }
+
+    /// The statement: for each parent, its page through the sort index
+    /// (`LATERAL … LIMIT`) and the page's nodes aggregated in list order.
+    fn statement(&self, object: &Expr, parents: &[i64], page: &Page) -> Result<SelectStatement> {
+        let key = R::sort();
+        let (select, order) = pagination::apply_page(R::select(&self.principal), &key, page)?;
+        let parents_alias = Alias::new("__parents");
+        // `VALUES` names its column `column1`.
+        let parent_id = (parents_alias.clone(), Alias::new("column1"));
+        let parent = R::parent();
+        let inner = select
+            .filter(
+                Expr::col((Alias::new(parent.table), Alias::new(parent.column)))
+                    .equals(parent_id.clone()),
+            )
+            .order_by(key.column, order.clone())
+            .order_by(key.id, order)
+            .limit(page.limit)
+            .into_query();
+        let direction = match key.direction {
+            Direction::Asc => "ASC",
+            Direction::Desc => "DESC",
+        };
+        let nodes = Expr::cust_with_exprs(
+            format!(
+                "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)"
+            ),
+            [
+                object.clone(),
+                Expr::col((Alias::new(PAGE), key.column)),
+                Expr::col((Alias::new(PAGE), key.id)),
+            ],
+        );
+        let aggregated = Query::select()
+            .expr_as(nodes, Alias::new("nodes"))
+            .from_subquery(inner, Alias::new(PAGE))
+            .to_owned();
+        Ok(Query::select()
+            .expr_as(Expr::col(parent_id), Alias::new("__parent"))
+            .column((Alias::new("__json"), Alias::new("nodes")))
+            .from_values(parents.iter().copied(), parents_alias)
+            .join_lateral(
+                JoinType::InnerJoin,
+                aggregated,
+                Alias::new("__json"),
+                Expr::cust("TRUE"),
+            )
+            .to_owned())
+    }
+}
+
+impl<R: Children> Loader<(i64, Page)> for JsonPages<R> {
+    type Value = Arc<str>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[(i64, Page)],
+    ) -> std::result::Result<HashMap<(i64, Page), Arc<str>>, Arc<AppError>> {
+        let mut by_page: HashMap<&Page, Vec<i64>> = HashMap::new();
+        for (parent, page) in keys {
+            by_page.entry(page).or_default().push(*parent);
+        }
+        let mut out = HashMap::new();
+        for (page, parents) in by_page {
+            let Some(object) = &self.object else {
+                // Not built as JSON: the general path answers this place.
+                continue;
+            };
+            let query = self.statement(object, &parents, page).map_err(Arc::new)?;
+            let statement = self.db.get_database_backend().build(&query);
+            let rows = self
+                .db
+                .query_all_raw(statement)
+                .await
+                .map_err(|e| Arc::new(AppError::from(e)))?;
+            for row in rows {
+                let parent: i64 = row.try_get("", "__parent").map_err(|e| Arc::new(e.into()))?;
+                let nodes: String = row.try_get("", "nodes").map_err(|e| Arc::new(e.into()))?;
+                out.insert((parent, page.clone()), Arc::from(nodes));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Turns a page's JSON array into the response value of its nodes.
+pub fn nodes_value(json: &str) -> Result<async_graphql::Value> {
+    serde_json::from_str(json)
+        .map_err(|e| AppError::internal(format!("a page built as JSON does not parse: {e}")))
+}
