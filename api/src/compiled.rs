@@ -27,8 +27,8 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, IdenStatic, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ConnectionTrait, DatabaseConnection, IdenStatic, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use crate::auth::Principal;
@@ -107,7 +107,10 @@ pub fn to_one<N: JsonNode>(
         .clear_selects()
         .expr(object)
         .and_where(Expr::col((table, N::id_column())).eq(id));
-    Some(Expr::SubQuery(None, Box::new(query.into_sub_query_statement())))
+    Some(Expr::SubQuery(
+        None,
+        Box::new(query.into_sub_query_statement()),
+    ))
 }
 
 /// Fields of one object: a `json_build_object` call takes at most 100 arguments.
@@ -474,7 +477,9 @@ impl<R: Children> Loader<(i64, Page)> for JsonPages<R> {
                 .await
                 .map_err(|e| Arc::new(AppError::from(e)))?;
             for row in rows {
-                let parent: i64 = row.try_get("", "__parent").map_err(|e| Arc::new(e.into()))?;
+                let parent: i64 = row
+                    .try_get("", "__parent")
+                    .map_err(|e| Arc::new(e.into()))?;
                 let nodes: String = row.try_get("", "nodes").map_err(|e| Arc::new(e.into()))?;
                 out.insert((parent, page.clone()), Arc::from(nodes));
             }

@@ -8,9 +8,9 @@ use crate::codes::{GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, stor
 use std::sync::Arc;
 
 use crate::codes::rank;
+use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::governance::rules::{Issue, PrincipleCoverage, Rule};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
-use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::graphql;
 use crate::ids;
 use crate::member::types::{Member, load_member};

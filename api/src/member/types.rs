@@ -12,10 +12,10 @@ use crate::assistance::types::{
 };
 use crate::audit::service::HistoryOfMember;
 use crate::audit::types::{AuditEvent, AuditEventConnection};
-use crate::compiled::{JsonField, JsonNode, names};
 use crate::codes::{
     AllianceRole, IdentifierScheme, Lang, MemberKind, MembershipStatus, OrganisationType, stored,
 };
+use crate::compiled::{JsonField, JsonNode, names};
 use crate::governance::service::ResponsibilitiesOfActor;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
 use crate::graphql::{self, LocalizedText};
@@ -251,8 +251,13 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ParticipationsOfMember>(ctx, self.0.id, &args, ParticipantConnection::NAME).await?
+        if let Some((nodes, total)) = graphql::nested_json::<ParticipationsOfMember>(
+            ctx,
+            self.0.id,
+            &args,
+            ParticipantConnection::NAME,
+        )
+        .await?
         {
             return Ok(ParticipantConnection::resolved(nodes, total));
         }
@@ -279,7 +284,8 @@ impl Member {
             before,
         };
         if let Some((nodes, total)) =
-            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args, FundingConnection::NAME).await?
+            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args, FundingConnection::NAME)
+                .await?
         {
             return Ok(FundingConnection::resolved(nodes, total));
         }
@@ -393,8 +399,13 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ResponsibilitiesOfActor>(ctx, self.0.id, &args, ResponsibilityConnection::NAME).await?
+        if let Some((nodes, total)) = graphql::nested_json::<ResponsibilitiesOfActor>(
+            ctx,
+            self.0.id,
+            &args,
+            ResponsibilityConnection::NAME,
+        )
+        .await?
         {
             return Ok(ResponsibilityConnection::resolved(nodes, total));
         }

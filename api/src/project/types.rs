@@ -12,9 +12,9 @@ use crate::codes::{
     ActivityStatus, BuildBackBetter, FinanceType, FundingStage, Lang, OrganisationRole,
     ParticipantRole, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, stored,
 };
+use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::governance::service::ResponsibilitiesOfProject;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
-use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::graphql::{self, GeoPoint, LocalizedText, Money};
 use crate::ids;
 use crate::member::types::{Member, load_member};
@@ -177,8 +177,13 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ParticipantsOfProject>(ctx, self.0.id, &args, ParticipantConnection::NAME).await?
+        if let Some((nodes, total)) = graphql::nested_json::<ParticipantsOfProject>(
+            ctx,
+            self.0.id,
+            &args,
+            ParticipantConnection::NAME,
+        )
+        .await?
         {
             return Ok(ParticipantConnection::resolved(nodes, total));
         }
@@ -205,7 +210,8 @@ impl Project {
             before,
         };
         if let Some((nodes, total)) =
-            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args, FundingConnection::NAME).await?
+            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args, FundingConnection::NAME)
+                .await?
         {
             return Ok(FundingConnection::resolved(nodes, total));
         }
@@ -275,8 +281,13 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ResponsibilitiesOfProject>(ctx, self.0.id, &args, ResponsibilityConnection::NAME).await?
+        if let Some((nodes, total)) = graphql::nested_json::<ResponsibilitiesOfProject>(
+            ctx,
+            self.0.id,
+            &args,
+            ResponsibilityConnection::NAME,
+        )
+        .await?
         {
             return Ok(ResponsibilityConnection::resolved(nodes, total));
         }

@@ -1,0 +1,343 @@
+//! Nested lists whose nodes the database builds as JSON (participants,
+//! funding and responsibilities under projects and members) answer exactly
+//! what the general path answers: the same nodes, values, order, languages,
+//! money and visibility (`@skip` and `@include` are applied before either
+//! runs). A selection the JSON cannot build (`pageInfo`, `edges`, a field of
+//! a list, a variable argument) takes the general path.
+
+use alliance_api::auth::Role;
+use entity::member;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, EntityTrait};
+use serde_json::{Value, json};
+use tests::scenario::{self, Duty};
+use tests::{TestApp, spawn_apps};
+
+/// Added inside each nested connection to force the general path, and taken
+/// out of its answer again.
+const GENERAL: &str = "generalPath: pageInfo { hasNextPage }";
+
+/// Projects with their participants, funding and responsibilities:
+/// fragments, aliases, `__typename`, a language argument, money.
+const PROJECTS: &str = r#"
+query($after: String) {
+  projects(first: 10) {
+    nodes {
+      code
+      participants(first: 5) {
+        totalCount
+        __typename
+        nodes {
+          __typename id organisationRole role: allianceRole member { ...Who }
+          hidden: id @skip(if: true) shown: id @include(if: true)
+        }
+        @@
+      }
+      lastFunding: funding(last: 3) {
+        nodes { ...Money }
+        @@
+      }
+      funding(first: 2, after: $after) {
+        totalCount
+        nodes { ...Money }
+        @@
+      }
+      responsibilities(first: 10) {
+        nodes {
+          id function phase level raci legalBasis validFrom validUntil theme note version
+          actor { id name(lang: UK) english: name(lang: EN) }
+        }
+        @@
+      }
+    }
+  }
+}
+fragment Who on Member {
+  id slug name acronym kind organisationType country allianceRole status joinedOn description
+  website @include(if: false)
+  __typename
+}
+fragment Money on Funding {
+  id stage financeType valueDate
+  amount { amount currency }
+  ... on Funding { funder { slug name } }
+}
+"#;
+
+/// Members with the lists under them (the deep query's shape).
+const MEMBERS: &str = r#"
+{
+  members(first: 20) {
+    nodes {
+      slug
+      participations(first: 10) { nodes { id allianceRole member { slug } } @@ }
+      fundings(first: 10) { totalCount nodes { amount { currency amount } funder { id } } @@ }
+      responsibilities(first: 10) { nodes { raci actor { slug name } } @@ }
+    }
+  }
+}
+"#;
+
+/// The answer of `query` on the path `general` chooses, and how many pages
+/// the database built as JSON for it.
+async fn answer(
+    app: &TestApp,
+    query: &str,
+    general: bool,
+    variables: Value,
+    headers: &[(&str, &str)],
+) -> (Value, u64) {
+    let text = query.replace("@@", if general { GENERAL } else { "" });
+    let before = json_pages(app).await;
+    let body = app.graphql_with(&text, variables, headers).await;
+    assert!(
+        body.get("errors").is_none(),
+        "[{}] unexpected errors: {body}",
+        app.backend
+    );
+    let built = json_pages(app).await - before;
+    let mut data = body["data"].clone();
+    strip(&mut data);
+    (data, built)
+}
+
+/// Removes the added `generalPath` fields.
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.remove("generalPath");
+            map.values_mut().for_each(strip);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+/// The instance's count of pages built as JSON (`/metrics`).
+async fn json_pages(app: &TestApp) -> u64 {
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    text.lines()
+        .find_map(|line| line.strip_prefix("alliance_json_pages_total "))
+        .expect("the metric is listed")
+        .parse()
+        .expect("a count")
+}
+
+/// A scenario with every kind of value the JSON builds: names in both
+/// languages (one Ukrainian name empty), a member that is not public, money
+/// in currencies with 0, 2 and 3 decimals, dates and empty columns.
+async fn seed(app: &TestApp) {
+    let db = &app.db;
+    let lviv = scenario::oblast(db, "UA-46").await;
+    let owner = scenario::member(db, "owner", "HROMADA", Some(lviv)).await;
+    let city = scenario::member(db, "city", "CITY", None).await;
+    let applicant = scenario::member(db, "applicant", "CITY", None).await;
+    let empty = scenario::member(db, "empty", "CITY", None).await;
+    for (id, uk, status) in [
+        (owner, Some("Громада"), "ACTIVE"),
+        (applicant, Some("Заявник"), "APPLIED"),
+        (empty, Some(""), "ACTIVE"),
+    ] {
+        let mut row: member::ActiveModel = member::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("member")
+            .into();
+        row.name_uk = Set(uk.map(str::to_owned));
+        row.status = Set(status.to_owned());
+        row.acronym = Set(Some(format!("M{id}")));
+        row.joined_on = Set(Some(scenario::day(-30)));
+        row.website = Set(Some("https://example.org".to_owned()));
+        row.update(db).await.expect("update member");
+    }
+    for code in ["P1", "P2", "P3"] {
+        let project = scenario::project(db, code, owner, lviv).await;
+        for (member, role, iati) in [
+            (owner, "LEAD", "2"),
+            (city, "SUPPORTING_PARTNER", "4"),
+            (applicant, "TECHNICAL_ADVISOR", "3"),
+            (empty, "BENEFICIARY", "4"),
+        ] {
+            let now = chrono::Utc::now();
+            entity::participant::ActiveModel {
+                id: sea_orm::ActiveValue::NotSet,
+                project_id: Set(project),
+                member_id: Set(member),
+                iati_role: Set(iati.into()),
+                alliance_role: Set(role.into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await
+            .expect("insert participant");
+        }
+        for (funder, stage, minor, currency, date) in [
+            (city, "PLEDGED", 1_250_000, "EUR", "2026-01-15"),
+            (empty, "COMMITTED", 1_500, "JPY", "2026-02-01"),
+            (applicant, "DISBURSED", 1, "KWD", "2026-03-10"),
+            (city, "DISBURSED", 99_999_999_999, "UAH", "2026-04-30"),
+        ] {
+            scenario::funding(db, project, funder, stage, minor, currency, date).await;
+        }
+        for (actor, raci, valid, theme) in [
+            (owner, "ACCOUNTABLE", (Some(-10), Some(300)), Some("WATER")),
+            (applicant, "RESPONSIBLE", (None, None), None),
+            (empty, "CONSULTED", (Some(-5), None), Some("EDUCATION")),
+        ] {
+            scenario::duty(
+                db,
+                Duty {
+                    actor,
+                    raci,
+                    valid,
+                    theme,
+                    project: Some(project),
+                    ..Duty::default()
+                },
+            )
+            .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn lists_built_as_json_answer_what_the_general_path_answers() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        let postgres = app.backend == "postgres";
+        // A cursor into each project's funding, from the general path.
+        let cursors = app
+            .data(
+                "{ projects(first: 1) { nodes { funding(first: 1) { edges { cursor } } } } }",
+                json!({}),
+            )
+            .await;
+        let after = cursors["projects"]["nodes"][0]["funding"]["edges"][0]["cursor"].clone();
+        assert!(after.is_string(), "[{}] a cursor: {cursors}", app.backend);
+        let admin = format!("Bearer {}", app.token(Role::Admin, None));
+        let cases: [(&str, Value, Vec<(&str, &str)>); 5] = [
+            (PROJECTS, json!({}), vec![]),
+            (PROJECTS, json!({ "after": after }), vec![]),
+            (PROJECTS, json!({}), vec![("Accept-Language", "uk")]),
+            (PROJECTS, json!({}), vec![("Authorization", &admin)]),
+            (MEMBERS, json!({}), vec![("Authorization", &admin)]),
+        ];
+        for (query, variables, headers) in cases {
+            let (general, none) = answer(&app, query, true, variables.clone(), &headers).await;
+            let (built, pages) = answer(&app, query, false, variables, &headers).await;
+            assert_eq!(
+                built, general,
+                "[{}] the same answer on both paths ({headers:?})",
+                app.backend
+            );
+            assert_eq!(none, 0, "[{}] pageInfo takes the general path", app.backend);
+            // On SQLite every list takes the general path.
+            assert_eq!(pages > 0, postgres, "[{}] {pages} pages built", app.backend);
+        }
+        // No more statements than the general path: one per list and place.
+        let (_, general) = app
+            .data_and_statements(&PROJECTS.replace("@@", GENERAL), json!({}))
+            .await;
+        let (_, built) = app
+            .data_and_statements(&PROJECTS.replace("@@", ""), json!({}))
+            .await;
+        assert!(
+            built <= general,
+            "[{}] {built} > {general} statements",
+            app.backend
+        );
+        // What the scenario shows, so that equal answers are not equally empty.
+        let (data, _) = answer(
+            &app,
+            PROJECTS,
+            false,
+            json!({}),
+            &[("Authorization", &admin), ("Accept-Language", "uk")],
+        )
+        .await;
+        let project = &data["projects"]["nodes"][0];
+        assert_eq!(project["participants"]["totalCount"], 4, "{data}");
+        assert_eq!(
+            project["participants"]["__typename"],
+            "ParticipantConnection"
+        );
+        let names: Vec<&str> = project["participants"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["member"]["name"].as_str().expect("a name"))
+            .collect();
+        assert!(names.contains(&"Громада"), "{names:?}");
+        assert!(
+            names.contains(&"Member empty"),
+            "an empty name falls back: {names:?}"
+        );
+        let amounts: Vec<String> = project["lastFunding"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} {}",
+                    n["amount"]["amount"].as_str().expect("amount"),
+                    n["amount"]["currency"]
+                )
+            })
+            .collect();
+        assert_eq!(
+            amounts,
+            ["1500 \"JPY\"", "0.001 \"KWD\"", "999999999.99 \"UAH\""],
+            "{data}"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn selections_the_json_cannot_build_take_the_general_path() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        let admin = format!("Bearer {}", app.token(Role::Admin, None));
+        let headers = [("Authorization", admin.as_str())];
+        for (what, query) in [
+            (
+                "edges",
+                "{ projects { nodes { participants { edges { node { id } } } } } }",
+            ),
+            (
+                "a field of another list",
+                "{ projects { nodes { participants { nodes { id project { code } } } } } }",
+            ),
+            (
+                "a variable language",
+                "query($l: Lang) { projects { nodes { responsibilities { nodes { actor { name(lang: $l) } } } } } }",
+            ),
+            (
+                "nodes twice",
+                "{ projects { nodes { funding { nodes { id } again: nodes { stage } } } } }",
+            ),
+        ] {
+            let before = json_pages(&app).await;
+            let body = app
+                .graphql_with(query, json!({ "l": "UK" }), &headers)
+                .await;
+            assert!(
+                body.get("errors").is_none(),
+                "[{}] {what}: {body}",
+                app.backend
+            );
+            let nodes = &body["data"]["projects"]["nodes"][0];
+            assert!(nodes.is_object(), "[{}] {what}: {body}", app.backend);
+            assert_eq!(
+                json_pages(&app).await,
+                before,
+                "[{}] {what} takes the general path",
+                app.backend
+            );
+        }
+        app.finish().await;
+    }
+}
