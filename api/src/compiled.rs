@@ -15,6 +15,7 @@
 //! visible rows ([`Children::select`]), and a to-one row is read from its
 //! entity's visible rows ([`Table::find_visible`]), null when hidden.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -27,8 +28,8 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, IdenStatic, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 
 use crate::auth::Principal;
@@ -36,7 +37,7 @@ use crate::codes::{Code, Lang};
 use crate::error::{AppError, Result};
 use crate::loader::{Children, Table};
 use crate::money;
-use crate::pagination::{self, Direction, Page};
+use crate::pagination::{self, Direction, Page, PageArgs, SortKey};
 
 /// How a field of a node is built as JSON.
 pub enum JsonField {
@@ -76,12 +77,17 @@ pub enum JsonField {
         /// Builds the row's object for a selection, given its id.
         object: fn(&Compiler<'_>, &SelectionSet, Expr) -> Option<Expr>,
     },
+    /// A nested list under the row (its connection object), built by
+    /// [`list`] from the field and the row's id.
+    List(fn(&Compiler<'_>, &Field, Expr) -> Option<Expr>),
 }
 
 /// A node type whose fields can be built as JSON.
 pub trait JsonNode: Table {
     /// The GraphQL type name.
     const TYPE_NAME: &'static str;
+    /// The GraphQL type name of its connections.
+    const CONNECTION: &'static str;
     /// How field `name` is built, when it can be.
     fn json_field(name: &str) -> Option<JsonField>;
 }
@@ -113,6 +119,111 @@ pub fn to_one<N: JsonNode>(
     ))
 }
 
+/// The connection object of nested list `R` under the row whose id is
+/// `parent`, for `field` (its `nodes`, `totalCount` and `__typename`; paging
+/// arguments as literals).
+pub fn list<R>(compiler: &Compiler<'_>, field: &Field, parent: Expr) -> Option<Expr>
+where
+    R: Children,
+    R::Entity: JsonNode,
+{
+    // An invalid argument takes the general path, which reports it.
+    let page = compiler
+        .page_arguments(field)?
+        .validate(R::sort().name)
+        .ok()?;
+    compiler.build(
+        <R::Entity as JsonNode>::CONNECTION,
+        &field.selection_set.node,
+        |field| {
+            if !field.arguments.is_empty() {
+                return None;
+            }
+            match field.name.node.as_str() {
+                "nodes" => {
+                    let alias = compiler.alias();
+                    let object =
+                        compiler.object::<R::Entity>(&field.selection_set.node, &alias, false)?;
+                    let (rows, key) =
+                        page_rows::<R>(compiler.principal, &page, parent.clone()).ok()?;
+                    let nodes = aggregate(
+                        object,
+                        key,
+                        &alias,
+                        "coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]')",
+                    )
+                    .from_subquery(rows, Alias::new(alias.as_str()))
+                    .to_owned();
+                    Some(Expr::SubQuery(
+                        None,
+                        Box::new(nodes.into_sub_query_statement()),
+                    ))
+                }
+                "totalCount" => {
+                    let relation = R::parent();
+                    let mut count = R::select(compiler.principal)
+                        .filter(
+                            Expr::col((Alias::new(relation.table), Alias::new(relation.column)))
+                                .eq(parent.clone()),
+                        )
+                        .into_query();
+                    count.clear_selects().expr(Expr::cust("count(*)"));
+                    Some(Expr::SubQuery(
+                        None,
+                        Box::new(count.into_sub_query_statement()),
+                    ))
+                }
+                _ => None,
+            }
+        },
+    )
+}
+
+/// The rows of one page of nested list `R` under the row whose id is
+/// `parent`, through the sort index, and the list's sort key.
+fn page_rows<R: Children>(
+    principal: &Principal,
+    page: &Page,
+    parent: Expr,
+) -> Result<(SelectStatement, SortKey<R::Entity>)> {
+    let key = R::sort();
+    let (select, order) = pagination::apply_page(R::select(principal), &key, page)?;
+    let relation = R::parent();
+    let rows = select
+        .filter(Expr::col((Alias::new(relation.table), Alias::new(relation.column))).eq(parent))
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order)
+        .limit(page.limit)
+        .into_query();
+    Ok((rows, key))
+}
+
+/// `SELECT` of `template` over a page's rows (alias `alias`): `$1` is the
+/// node's object, `$2` and `$3` the sort key's columns, `{direction}` the
+/// list's order.
+fn aggregate<E: EntityTrait>(
+    object: Expr,
+    key: SortKey<E>,
+    alias: &str,
+    template: &str,
+) -> SelectStatement {
+    let direction = match key.direction {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    };
+    let nodes = Expr::cust_with_exprs(
+        template.replace("{direction}", direction),
+        [
+            object,
+            Expr::col((Alias::new(alias), key.column)),
+            Expr::col((Alias::new(alias), key.id)),
+        ],
+    );
+    Query::select()
+        .expr_as(nodes, Alias::new("nodes"))
+        .to_owned()
+}
+
 /// Fields of one object: a `json_build_object` call takes at most 100 arguments.
 const MAX_FIELDS: usize = 50;
 
@@ -124,6 +235,8 @@ pub struct Compiler<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     principal: &'a Principal,
     lang: Lang,
+    /// Aliases of nested pages handed out so far.
+    aliases: Cell<usize>,
 }
 
 impl<'a> Compiler<'a> {
@@ -137,7 +250,42 @@ impl<'a> Compiler<'a> {
             fragments,
             principal,
             lang,
+            aliases: Cell::new(0),
         }
+    }
+
+    /// A new alias for the rows of a nested page.
+    fn alias(&self) -> String {
+        let next = self.aliases.get() + 1;
+        self.aliases.set(next);
+        format!("{PAGE}{next}")
+    }
+
+    /// The paging arguments of a nested list's field, when each is a
+    /// literal (`None` for variables and other arguments).
+    fn page_arguments(&self, field: &Field) -> Option<PageArgs> {
+        let mut args = PageArgs::default();
+        for (name, value) in &field.arguments {
+            let value = value.node.clone().into_const()?;
+            let number = || match &value {
+                async_graphql::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+                _ => None,
+            };
+            let text = || match &value {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            };
+            let null = value == async_graphql::Value::Null;
+            match name.node.as_str() {
+                _ if null => {}
+                "first" => args.first = Some(number()?),
+                "last" => args.last = Some(number()?),
+                "after" => args.after = Some(text()?),
+                "before" => args.before = Some(text()?),
+                _ => return None,
+            }
+        }
+        Some(args)
     }
 
     /// The selection of `nodes` in the selection of a connection of type
@@ -208,7 +356,7 @@ impl<'a> Compiler<'a> {
     /// `json_build_object` of the fields of `selection` on type `type_name`,
     /// each built by `value`; `None` when a field cannot be built or a
     /// response key repeats.
-    fn build(
+    pub fn build(
         &self,
         type_name: &str,
         selection: &SelectionSet,
@@ -260,6 +408,8 @@ impl<'a> Compiler<'a> {
             let shape = N::json_field(field.name.node.as_str())?;
             let lang = match shape {
                 JsonField::Localized { .. } => self.lang_argument(field)?,
+                // Its arguments are the list's paging.
+                JsonField::List(_) => self.lang,
                 _ if field.arguments.is_empty() => self.lang,
                 _ => return None,
             };
@@ -298,6 +448,12 @@ impl<'a> Compiler<'a> {
                         return None;
                     }
                     object(self, &field.selection_set.node, column(name))
+                }
+                JsonField::List(list) => {
+                    if nested || leaf {
+                        return None;
+                    }
+                    list(self, field, column(N::id_column().as_str()))
                 }
             }
         })
@@ -404,39 +560,18 @@ impl<R: Children> JsonPages<R> {
     /// The statement: for each parent, its page through the sort index
     /// (`LATERAL … LIMIT`) and the page's nodes aggregated in list order.
     fn statement(&self, object: &Expr, parents: &[i64], page: &Page) -> Result<SelectStatement> {
-        let key = R::sort();
-        let (select, order) = pagination::apply_page(R::select(&self.principal), &key, page)?;
         let parents_alias = Alias::new("__parents");
         // `VALUES` names its column `column1`.
         let parent_id = (parents_alias.clone(), Alias::new("column1"));
-        let parent = R::parent();
-        let inner = select
-            .filter(
-                Expr::col((Alias::new(parent.table), Alias::new(parent.column)))
-                    .equals(parent_id.clone()),
-            )
-            .order_by(key.column, order.clone())
-            .order_by(key.id, order)
-            .limit(page.limit)
-            .into_query();
-        let direction = match key.direction {
-            Direction::Asc => "ASC",
-            Direction::Desc => "DESC",
-        };
-        let nodes = Expr::cust_with_exprs(
-            format!(
-                "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)"
-            ),
-            [
-                object.clone(),
-                Expr::col((Alias::new(PAGE), key.column)),
-                Expr::col((Alias::new(PAGE), key.id)),
-            ],
-        );
-        let aggregated = Query::select()
-            .expr_as(nodes, Alias::new("nodes"))
-            .from_subquery(inner, Alias::new(PAGE))
-            .to_owned();
+        let (rows, key) = page_rows::<R>(&self.principal, page, Expr::col(parent_id.clone()))?;
+        let aggregated = aggregate(
+            object.clone(),
+            key,
+            PAGE,
+            "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)",
+        )
+        .from_subquery(rows, Alias::new(PAGE))
+        .to_owned();
         Ok(Query::select()
             .expr_as(Expr::col(parent_id), Alias::new("__parent"))
             .column((Alias::new("__json"), Alias::new("nodes")))

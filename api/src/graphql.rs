@@ -92,13 +92,12 @@ where
 
 /// The nodes of one page of nested list `R` under `parent`, built as JSON by
 /// PostgreSQL, and the list's deferred count, when the selection of the
-/// connection (of type `connection`) allows it; `None` otherwise: the caller
+/// connection allows it; `None` otherwise: the caller
 /// takes [`nested`] (see [`crate::compiled`]).
 pub async fn nested_json<R>(
     ctx: &Context<'_>,
     parent: i64,
     args: &PageArgs,
-    connection: &str,
 ) -> Result<Option<(Value, TotalCount)>>
 where
     R: Children,
@@ -112,7 +111,10 @@ where
             loaders.principal(),
             lang(ctx, None),
         );
-        let nodes = compiler.nodes_of(connection, &ctx.item.node.selection_set.node)?;
+        let nodes = compiler.nodes_of(
+            <R::Entity as JsonNode>::CONNECTION,
+            &ctx.item.node.selection_set.node,
+        )?;
         compiler.object::<R::Entity>(nodes, compiled::PAGE, false)
     };
     // The place's key tells apart two fields of one response key, which

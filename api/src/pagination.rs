@@ -639,9 +639,6 @@ macro_rules! connection {
         }
 
         impl $connection {
-            /// The connection's GraphQL type name.
-            pub const NAME: &'static str = stringify!($connection);
-
             /// Wraps a fetched page and its deferred count.
             pub fn new(
                 page: $crate::pagination::PageOf<$node>,

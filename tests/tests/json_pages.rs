@@ -70,10 +70,33 @@ const MEMBERS: &str = r#"
   members(first: 20) {
     nodes {
       slug
+      projects(first: 3) {
+        totalCount
+        nodes {
+          __typename id code title titleUk: title(lang: UK) description status projectType purpose
+          sectorCode theme plannedStart plannedEnd actualStart actualEnd visibility version
+          owner { slug name }
+          participants(first: 2) { totalCount nodes { role: allianceRole member { name } } @@ }
+          latest: participants(last: 1) { __typename nodes { id } @@ }
+          funding { nodes { amount { amount currency } funder { slug } } @@ }
+          responsibilities(last: 2) { nodes { raci actor { name(lang: UK) } } @@ }
+        }
+        @@
+      }
+      later: projects(last: 2, before: null) { nodes { code } @@ }
       participations(first: 10) { nodes { id allianceRole member { slug } } @@ }
       fundings(first: 10) { totalCount nodes { amount { currency amount } funder { id } } @@ }
       responsibilities(first: 10) { nodes { raci actor { slug name } } @@ }
     }
+  }
+}
+"#;
+
+/// A page size in a variable, inside a list built as JSON.
+const VARIABLE: &str = r#"
+query($n: Int) {
+  members(first: 20) {
+    nodes { slug projects { nodes { code participants(first: $n) { nodes { id } @@ } } @@ } }
   }
 }
 "#;
@@ -218,12 +241,14 @@ async fn lists_built_as_json_answer_what_the_general_path_answers() {
         let after = cursors["projects"]["nodes"][0]["funding"]["edges"][0]["cursor"].clone();
         assert!(after.is_string(), "[{}] a cursor: {cursors}", app.backend);
         let admin = format!("Bearer {}", app.token(Role::Admin, None));
-        let cases: [(&str, Value, Vec<(&str, &str)>); 5] = [
+        let cases: [(&str, Value, Vec<(&str, &str)>); 7] = [
             (PROJECTS, json!({}), vec![]),
             (PROJECTS, json!({ "after": after }), vec![]),
             (PROJECTS, json!({}), vec![("Accept-Language", "uk")]),
             (PROJECTS, json!({}), vec![("Authorization", &admin)]),
             (MEMBERS, json!({}), vec![("Authorization", &admin)]),
+            (MEMBERS, json!({}), vec![("Accept-Language", "uk")]),
+            (VARIABLE, json!({ "n": 2 }), vec![]),
         ];
         for (query, variables, headers) in cases {
             let (general, none) = answer(&app, query, true, variables.clone(), &headers).await;
@@ -292,6 +317,28 @@ async fn lists_built_as_json_answer_what_the_general_path_answers() {
             ["1500 \"JPY\"", "0.001 \"KWD\"", "999999999.99 \"UAH\""],
             "{data}"
         );
+        let (data, _) = answer(&app, MEMBERS, false, json!({}), &[]).await;
+        let owner = data["members"]["nodes"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .find(|m| m["slug"] == "owner")
+            .expect("the owner is listed");
+        assert_eq!(owner["projects"]["totalCount"], 3, "{owner}");
+        let first = &owner["projects"]["nodes"][0];
+        assert_eq!(first["code"], "P3", "newest first: {owner}");
+        assert_eq!(first["titleUk"], "Проєкт P3", "{owner}");
+        assert_eq!(first["status"], "IMPLEMENTATION", "{owner}");
+        assert_eq!(
+            first["participants"]["totalCount"], 3,
+            "the applicant is not public: {owner}"
+        );
+        assert_eq!(
+            first["latest"]["nodes"].as_array().map(Vec::len),
+            Some(1),
+            "{owner}"
+        );
+        assert_eq!(owner["later"]["nodes"][1]["code"], "P1", "{owner}");
         app.finish().await;
     }
 }

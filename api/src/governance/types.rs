@@ -384,6 +384,7 @@ impl OecdCoverage {
 /// A responsibility's plain fields and actor as JSON (see [`crate::compiled`]).
 impl JsonNode for responsibility::Entity {
     const TYPE_NAME: &'static str = "Responsibility";
+    const CONNECTION: &'static str = "ResponsibilityConnection";
     fn json_field(name: &str) -> Option<JsonField> {
         Some(match name {
             "id" => JsonField::Id,

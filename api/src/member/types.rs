@@ -15,7 +15,7 @@ use crate::audit::types::{AuditEvent, AuditEventConnection};
 use crate::codes::{
     AllianceRole, IdentifierScheme, Lang, MemberKind, MembershipStatus, OrganisationType, stored,
 };
-use crate::compiled::{JsonField, JsonNode, names};
+use crate::compiled::{self, JsonField, JsonNode, names};
 use crate::governance::service::ResponsibilitiesOfActor;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
 use crate::graphql::{self, LocalizedText};
@@ -229,6 +229,11 @@ impl Member {
             last,
             before,
         };
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ProjectsOfOwner>(ctx, self.0.id, &args).await?
+        {
+            return Ok(ProjectConnection::resolved(nodes, total));
+        }
         let (page, total) =
             graphql::nested::<ProjectsOfOwner, _>(ctx, self.0.id, args, Project).await?;
         Ok(ProjectConnection::new(page, total))
@@ -251,13 +256,8 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) = graphql::nested_json::<ParticipationsOfMember>(
-            ctx,
-            self.0.id,
-            &args,
-            ParticipantConnection::NAME,
-        )
-        .await?
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ParticipationsOfMember>(ctx, self.0.id, &args).await?
         {
             return Ok(ParticipantConnection::resolved(nodes, total));
         }
@@ -284,8 +284,7 @@ impl Member {
             before,
         };
         if let Some((nodes, total)) =
-            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args, FundingConnection::NAME)
-                .await?
+            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args).await?
         {
             return Ok(FundingConnection::resolved(nodes, total));
         }
@@ -399,13 +398,8 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) = graphql::nested_json::<ResponsibilitiesOfActor>(
-            ctx,
-            self.0.id,
-            &args,
-            ResponsibilityConnection::NAME,
-        )
-        .await?
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ResponsibilitiesOfActor>(ctx, self.0.id, &args).await?
         {
             return Ok(ResponsibilityConnection::resolved(nodes, total));
         }
@@ -524,6 +518,7 @@ pub async fn load_member(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Op
 /// A member's plain fields as JSON (see [`crate::compiled`]).
 impl JsonNode for member::Entity {
     const TYPE_NAME: &'static str = "Member";
+    const CONNECTION: &'static str = "MemberConnection";
     fn json_field(name: &str) -> Option<JsonField> {
         Some(match name {
             "id" => JsonField::Id,
@@ -553,6 +548,10 @@ impl JsonNode for member::Entity {
             "joinedOn" => JsonField::Date("joined_on"),
             "website" => JsonField::Column("website"),
             "description" => JsonField::Column("description"),
+            "projects" => JsonField::List(compiled::list::<ProjectsOfOwner>),
+            "participations" => JsonField::List(compiled::list::<ParticipationsOfMember>),
+            "fundings" => JsonField::List(compiled::list::<FundingByFunder>),
+            "responsibilities" => JsonField::List(compiled::list::<ResponsibilitiesOfActor>),
             _ => return None,
         })
     }

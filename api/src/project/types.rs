@@ -177,13 +177,8 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) = graphql::nested_json::<ParticipantsOfProject>(
-            ctx,
-            self.0.id,
-            &args,
-            ParticipantConnection::NAME,
-        )
-        .await?
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ParticipantsOfProject>(ctx, self.0.id, &args).await?
         {
             return Ok(ParticipantConnection::resolved(nodes, total));
         }
@@ -210,8 +205,7 @@ impl Project {
             before,
         };
         if let Some((nodes, total)) =
-            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args, FundingConnection::NAME)
-                .await?
+            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args).await?
         {
             return Ok(FundingConnection::resolved(nodes, total));
         }
@@ -281,13 +275,8 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) = graphql::nested_json::<ResponsibilitiesOfProject>(
-            ctx,
-            self.0.id,
-            &args,
-            ResponsibilityConnection::NAME,
-        )
-        .await?
+        if let Some((nodes, total)) =
+            graphql::nested_json::<ResponsibilitiesOfProject>(ctx, self.0.id, &args).await?
         {
             return Ok(ResponsibilityConnection::resolved(nodes, total));
         }
@@ -617,6 +606,7 @@ impl FunnelRow {
 /// A participation's plain fields and member as JSON (see [`crate::compiled`]).
 impl JsonNode for participant::Entity {
     const TYPE_NAME: &'static str = "Participant";
+    const CONNECTION: &'static str = "ParticipantConnection";
     fn json_field(name: &str) -> Option<JsonField> {
         Some(match name {
             "id" => JsonField::Id,
@@ -640,6 +630,7 @@ impl JsonNode for participant::Entity {
 /// A funding record's plain fields and funder as JSON (see [`crate::compiled`]).
 impl JsonNode for funding::Entity {
     const TYPE_NAME: &'static str = "Funding";
+    const CONNECTION: &'static str = "FundingConnection";
     fn json_field(name: &str) -> Option<JsonField> {
         Some(match name {
             "id" => JsonField::Id,
@@ -660,6 +651,62 @@ impl JsonNode for funding::Entity {
                 currency: "currency",
             },
             "valueDate" => JsonField::Date("value_date"),
+            _ => return None,
+        })
+    }
+}
+
+/// A project's plain fields, owner and lists as JSON (see [`crate::compiled`]).
+impl JsonNode for project::Entity {
+    const TYPE_NAME: &'static str = "Project";
+    const CONNECTION: &'static str = "ProjectConnection";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "code" => JsonField::Column("code"),
+            "dreamId" => JsonField::Column("dream_id"),
+            "iatiIdentifier" => JsonField::Column("iati_identifier"),
+            "title" => JsonField::Localized {
+                en: "title_en",
+                uk: "title_uk",
+            },
+            "description" => JsonField::Localized {
+                en: "description_en",
+                uk: "description_uk",
+            },
+            "status" => JsonField::Code {
+                column: "status",
+                names: names::<ProjectStatus>,
+            },
+            "projectType" => JsonField::Code {
+                column: "project_type",
+                names: names::<ProjectType>,
+            },
+            "purpose" => JsonField::Code {
+                column: "purpose",
+                names: names::<ProjectPurpose>,
+            },
+            "sectorCode" => JsonField::Column("sector_code"),
+            "theme" => JsonField::Code {
+                column: "theme",
+                names: names::<Theme>,
+            },
+            "plannedStart" => JsonField::Date("planned_start"),
+            "plannedEnd" => JsonField::Date("planned_end"),
+            "actualStart" => JsonField::Date("actual_start"),
+            "actualEnd" => JsonField::Date("actual_end"),
+            "visibility" => JsonField::Code {
+                column: "visibility",
+                names: names::<Visibility>,
+            },
+            "owner" => JsonField::ToOne {
+                column: "owner_id",
+                object: compiled::to_one::<member::Entity>,
+            },
+            "participants" => JsonField::List(compiled::list::<ParticipantsOfProject>),
+            "funding" => JsonField::List(compiled::list::<FundingOfProject>),
+            "responsibilities" => JsonField::List(compiled::list::<ResponsibilitiesOfProject>),
+            "version" => JsonField::Column("version"),
             _ => return None,
         })
     }
