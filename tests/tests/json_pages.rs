@@ -8,7 +8,7 @@
 use alliance_api::auth::Role;
 use entity::member;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use tests::scenario::{self, Duty};
 use tests::{TestApp, spawn_apps};
@@ -384,6 +384,28 @@ async fn selections_the_json_cannot_build_take_the_general_path() {
                 "[{}] {what} takes the general path",
                 app.backend
             );
+        }
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn postgresql_connections_run_without_jit() {
+    // A page built as JSON for 1,000 projects is estimated above the JIT's
+    // threshold, and compiling its expressions cost more than running them.
+    for app in spawn_apps(false).await {
+        if app.backend == "postgres" {
+            let row = app
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SHOW jit",
+                ))
+                .await
+                .expect("query")
+                .expect("a row");
+            let jit: String = row.try_get("", "jit").expect("a setting");
+            assert_eq!(jit, "off");
         }
         app.finish().await;
     }
