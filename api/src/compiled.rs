@@ -518,7 +518,10 @@ fn literal(text: &str) -> Option<Expr> {
     plain.then(|| Expr::cust(format!("'{text}'")))
 }
 
-/// `CASE column WHEN code THEN name … END`: the enum value of a stored code.
+/// `CASE column WHEN code THEN name … END`: the enum value of a stored code,
+/// null for null. A code the enum does not know fails the statement (a cast
+/// that cannot succeed), as it fails the field on the general path, instead
+/// of answering null where the schema promises a value.
 fn code_case(column: Expr, names: &[(&str, &str)]) -> Option<Expr> {
     let mut template = String::from("CASE $1");
     for (code, name) in names {
@@ -526,7 +529,10 @@ fn code_case(column: Expr, names: &[(&str, &str)]) -> Option<Expr> {
         literal(name)?;
         template.push_str(&format!(" WHEN '{code}' THEN '{name}'"));
     }
-    template.push_str(" END");
+    template.push_str(
+        " ELSE CASE WHEN $1 IS NULL THEN NULL \
+         ELSE CAST(CAST('unknown stored code ' || $1 AS integer) AS text) END END",
+    );
     Some(Expr::cust_with_exprs(template, [column]))
 }
 

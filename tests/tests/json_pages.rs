@@ -410,3 +410,37 @@ async fn postgresql_connections_run_without_jit() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_stored_code_the_schema_does_not_know_is_an_error_on_both_paths() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        app.db
+            .execute_unprepared(
+                "UPDATE participant SET alliance_role = 'RETIRED' WHERE id = (SELECT min(id) FROM participant)",
+            )
+            .await
+            .expect("update");
+        let query = "{ projects { nodes { code participants { nodes { allianceRole } @@ } } } }";
+        let mut codes = Vec::new();
+        for general in [true, false] {
+            let text = query.replace("@@", if general { GENERAL } else { "" });
+            let body = app.graphql(&text, json!({})).await;
+            let errors = body["errors"].as_array().cloned().unwrap_or_default();
+            assert!(!errors.is_empty(), "[{}] an error: {body}", app.backend);
+            assert!(
+                !body.to_string().contains("\"allianceRole\":null"),
+                "[{}] no null where the schema promises a role: {body}",
+                app.backend
+            );
+            assert!(
+                !body.to_string().contains("RETIRED") && !body.to_string().contains("integer"),
+                "[{}] nothing internal reaches the client: {body}",
+                app.backend
+            );
+            codes.push(errors[0]["extensions"]["code"].clone());
+        }
+        assert_eq!(codes[0], codes[1], "[{}] the same error", app.backend);
+        app.finish().await;
+    }
+}
