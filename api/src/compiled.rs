@@ -28,8 +28,7 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryTrait,
 };
 
 use crate::auth::Principal;
@@ -45,7 +44,7 @@ pub enum JsonField {
     Id,
     /// A text, integer or boolean column as stored (null stays null).
     Column(&'static str),
-    /// A stored code, shown as its GraphQL enum value ([`names`]).
+    /// A stored code, shown as its GraphQL enum value ([`code`]).
     Code {
         /// The column.
         column: &'static str,
@@ -92,8 +91,16 @@ pub trait JsonNode: Table {
     fn json_field(name: &str) -> Option<JsonField>;
 }
 
+/// A stored code of `T` in `column`, shown as its GraphQL enum value.
+pub fn code<T: Code + EnumType>(column: &'static str) -> JsonField {
+    JsonField::Code {
+        column,
+        names: names::<T>,
+    }
+}
+
 /// Each stored code of `T` with its GraphQL enum value.
-pub fn names<T: Code + EnumType>() -> Vec<(&'static str, &'static str)> {
+fn names<T: Code + EnumType>() -> Vec<(&'static str, &'static str)> {
     T::items()
         .iter()
         .map(|item| (item.value.code(), item.name))
@@ -160,12 +167,8 @@ where
                     ))
                 }
                 "totalCount" => {
-                    let relation = R::parent();
                     let mut count = R::select(compiler.principal)
-                        .filter(
-                            Expr::col((Alias::new(relation.table), Alias::new(relation.column)))
-                                .eq(parent.clone()),
-                        )
+                        .filter(Expr::col(R::parent().column_ref()).eq(parent.clone()))
                         .into_query();
                     count.clear_selects().expr(Expr::cust("count(*)"));
                     Some(Expr::SubQuery(
@@ -188,13 +191,7 @@ fn page_rows<R: Children>(
 ) -> Result<(SelectStatement, SortKey<R::Entity>)> {
     let key = R::sort();
     let (select, order) = pagination::apply_page(R::select(principal), &key, page)?;
-    let relation = R::parent();
-    let rows = select
-        .filter(Expr::col((Alias::new(relation.table), Alias::new(relation.column))).eq(parent))
-        .order_by(key.column, order.clone())
-        .order_by(key.id, order)
-        .limit(page.limit)
-        .into_query();
+    let rows = pagination::rows_under(select, R::parent(), parent, &key, order, page.limit);
     Ok((rows, key))
 }
 

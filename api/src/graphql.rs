@@ -11,7 +11,7 @@ use crate::error::{AppError, Result};
 use crate::i18n::PreferredLang;
 use crate::loader::{Children, Loaders, Table};
 use crate::money;
-use crate::pagination::{self, PageArgs, PageOf, SortKey, TotalCount};
+use crate::pagination::{self, Fetched, PageArgs, PageOf, SortKey, TotalCount};
 
 /// The request's loaders.
 pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
@@ -90,11 +90,30 @@ where
     Ok((rows.map(wrap), total))
 }
 
-/// The nodes of one page of nested list `R` under `parent`, built as JSON by
-/// PostgreSQL, and the list's deferred count, when the selection of the
-/// connection allows it; `None` otherwise: the caller
-/// takes [`nested`] (see [`crate::compiled`]).
-pub async fn nested_json<R>(
+/// One page of nested list `R` under `parent`: its nodes built as JSON by
+/// PostgreSQL when the selection of the connection allows it (see
+/// [`crate::compiled`]), else its rows as [`nested`] reads them.
+pub async fn nested_or_built<R, T>(
+    ctx: &Context<'_>,
+    parent: i64,
+    args: PageArgs,
+    wrap: fn(<R::Entity as EntityTrait>::Model) -> T,
+) -> Result<(Fetched<T>, TotalCount)>
+where
+    R: Children,
+    R::Entity: JsonNode,
+{
+    if let Some((nodes, total)) = built::<R>(ctx, parent, &args).await? {
+        return Ok((Fetched::Built(nodes), total));
+    }
+    let (page, total) = nested::<R, T>(ctx, parent, args, wrap).await?;
+    Ok((Fetched::Rows(page), total))
+}
+
+/// The nodes of one page of nested list `R` under `parent` as PostgreSQL
+/// built them, and the list's deferred count; `None` when the selection
+/// cannot be built so.
+async fn built<R>(
     ctx: &Context<'_>,
     parent: i64,
     args: &PageArgs,

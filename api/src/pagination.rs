@@ -453,7 +453,8 @@ pub struct Parent {
 }
 
 impl Parent {
-    fn column_ref(self) -> impl IntoColumnRef + Clone {
+    /// The parent key's column.
+    pub(crate) fn column_ref(self) -> impl IntoColumnRef + Clone {
         (Alias::new(self.table), Alias::new(self.column))
     }
 }
@@ -497,6 +498,25 @@ where
     Ok(pages)
 }
 
+/// One parent's rows of a nested list through the sort index: `select`
+/// (cursors applied by [`apply_page`], which gave `order`) under the parent
+/// whose id is `id`, in the list's order, at most `limit` of them.
+pub(crate) fn rows_under<E: EntityTrait>(
+    select: Select<E>,
+    parent: Parent,
+    id: Expr,
+    key: &SortKey<E>,
+    order: Order,
+    limit: u64,
+) -> SelectStatement {
+    select
+        .filter(Expr::col(parent.column_ref()).eq(id))
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order)
+        .limit(limit)
+        .into_query()
+}
+
 /// Pages of a nested list, on PostgreSQL: for each parent, its rows through
 /// the sort index up to the page's end (`LATERAL … LIMIT`), so a page of 10
 /// reads 11 rows of a parent that has thousands.
@@ -511,12 +531,15 @@ fn lateral_pages<E: EntityTrait>(
     let parents_alias = Alias::new("__parents");
     // `VALUES` names its column `column1`.
     let parent_id = (parents_alias.clone(), Alias::new("column1"));
-    let mut inner: SelectStatement = select
-        .filter(Expr::col(parent.column_ref()).equals(parent_id.clone()))
-        .order_by(key.column, order.clone())
-        .order_by(key.id, order.clone())
-        .limit(page.limit + 1)
-        .into_query();
+    // One row more than the page: whether there is a next one.
+    let mut inner = rows_under(
+        select,
+        parent,
+        Expr::col(parent_id.clone()),
+        key,
+        order.clone(),
+        page.limit + 1,
+    );
     inner.expr_as(Expr::col(parent.column_ref()), Alias::new("__parent"));
     let page_alias = Alias::new("__page");
     Query::select()
@@ -651,13 +674,16 @@ macro_rules! connection {
                 }
             }
 
-            /// Wraps nodes already resolved to their response value (a
-            /// list) and the deferred count: for a selection of `nodes` and
-            /// `totalCount` only (see [`crate::compiled`]).
-            pub fn resolved(
-                nodes: async_graphql::Value,
+            /// Wraps a page of a nested list as it was fetched (see
+            /// [`crate::compiled`]) and its deferred count.
+            pub fn fetched(
+                page: $crate::pagination::Fetched<$node>,
                 total: $crate::pagination::TotalCount,
             ) -> Self {
+                let nodes = match page {
+                    $crate::pagination::Fetched::Rows(page) => return Self::new(page, total),
+                    $crate::pagination::Fetched::Built(nodes) => nodes,
+                };
                 Self {
                     page: $crate::pagination::PageOf::default(),
                     total,
@@ -711,6 +737,15 @@ macro_rules! connection {
     };
 }
 pub(crate) use connection;
+
+/// A page of a nested list as it was fetched.
+pub enum Fetched<T> {
+    /// Rows for the engine to resolve.
+    Rows(PageOf<T>),
+    /// The nodes' response value (a list), as PostgreSQL built it for a
+    /// selection of `nodes` and `totalCount` only (see [`crate::compiled`]).
+    Built(async_graphql::Value),
+}
 
 /// The `nodes` of a connection: its rows, resolved by the engine without a
 /// copy, or the list's value as it was built already (taken once).

@@ -8,7 +8,7 @@ use crate::codes::{GovernanceFunction, GovernanceLevel, Phase, Raci, Theme, stor
 use std::sync::Arc;
 
 use crate::codes::rank;
-use crate::compiled::{self, JsonField, JsonNode, names};
+use crate::compiled::{self, JsonField, JsonNode};
 use crate::governance::rules::{Issue, PrincipleCoverage, Rule};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
 use crate::graphql;
@@ -388,33 +388,18 @@ impl JsonNode for responsibility::Entity {
     fn json_field(name: &str) -> Option<JsonField> {
         Some(match name {
             "id" => JsonField::Id,
-            "function" => JsonField::Code {
-                column: "function",
-                names: names::<GovernanceFunction>,
-            },
-            "phase" => JsonField::Code {
-                column: "phase",
-                names: names::<Phase>,
-            },
-            "level" => JsonField::Code {
-                column: "level",
-                names: names::<GovernanceLevel>,
-            },
+            "function" => compiled::code::<GovernanceFunction>("function"),
+            "phase" => compiled::code::<Phase>("phase"),
+            "level" => compiled::code::<GovernanceLevel>("level"),
             "actor" => JsonField::ToOne {
                 column: "actor_id",
                 object: compiled::to_one::<member::Entity>,
             },
-            "raci" => JsonField::Code {
-                column: "raci",
-                names: names::<Raci>,
-            },
+            "raci" => compiled::code::<Raci>("raci"),
             "legalBasis" => JsonField::Column("legal_basis"),
             "validFrom" => JsonField::Date("valid_from"),
             "validUntil" => JsonField::Date("valid_until"),
-            "theme" => JsonField::Code {
-                column: "theme",
-                names: names::<Theme>,
-            },
+            "theme" => compiled::code::<Theme>("theme"),
             "note" => JsonField::Column("note"),
             "version" => JsonField::Column("version"),
             _ => return None,

@@ -15,7 +15,7 @@ use crate::audit::types::{AuditEvent, AuditEventConnection};
 use crate::codes::{
     AllianceRole, IdentifierScheme, Lang, MemberKind, MembershipStatus, OrganisationType, stored,
 };
-use crate::compiled::{self, JsonField, JsonNode, names};
+use crate::compiled::{self, JsonField, JsonNode};
 use crate::governance::service::ResponsibilitiesOfActor;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
 use crate::graphql::{self, LocalizedText};
@@ -229,14 +229,9 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ProjectsOfOwner>(ctx, self.0.id, &args).await?
-        {
-            return Ok(ProjectConnection::resolved(nodes, total));
-        }
         let (page, total) =
-            graphql::nested::<ProjectsOfOwner, _>(ctx, self.0.id, args, Project).await?;
-        Ok(ProjectConnection::new(page, total))
+            graphql::nested_or_built::<ProjectsOfOwner, _>(ctx, self.0.id, args, Project).await?;
+        Ok(ProjectConnection::fetched(page, total))
     }
     /// Projects this member takes part in, with its role.
     async fn participations(
@@ -256,14 +251,14 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ParticipationsOfMember>(ctx, self.0.id, &args).await?
-        {
-            return Ok(ParticipantConnection::resolved(nodes, total));
-        }
-        let (page, total) =
-            graphql::nested::<ParticipationsOfMember, _>(ctx, self.0.id, args, Participant).await?;
-        Ok(ParticipantConnection::new(page, total))
+        let (page, total) = graphql::nested_or_built::<ParticipationsOfMember, _>(
+            ctx,
+            self.0.id,
+            args,
+            Participant,
+        )
+        .await?;
+        Ok(ParticipantConnection::fetched(page, total))
     }
     /// Funding this member has pledged, committed or disbursed, newest first.
     async fn fundings(
@@ -283,14 +278,9 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<FundingByFunder>(ctx, self.0.id, &args).await?
-        {
-            return Ok(FundingConnection::resolved(nodes, total));
-        }
         let (page, total) =
-            graphql::nested::<FundingByFunder, _>(ctx, self.0.id, args, Funding).await?;
-        Ok(FundingConnection::new(page, total))
+            graphql::nested_or_built::<FundingByFunder, _>(ctx, self.0.id, args, Funding).await?;
+        Ok(FundingConnection::fetched(page, total))
     }
     /// Technical assistance this member offers, newest first.
     async fn offers(
@@ -398,15 +388,14 @@ impl Member {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ResponsibilitiesOfActor>(ctx, self.0.id, &args).await?
-        {
-            return Ok(ResponsibilityConnection::resolved(nodes, total));
-        }
-        let (page, total) =
-            graphql::nested::<ResponsibilitiesOfActor, _>(ctx, self.0.id, args, Responsibility)
-                .await?;
-        Ok(ResponsibilityConnection::new(page, total))
+        let (page, total) = graphql::nested_or_built::<ResponsibilitiesOfActor, _>(
+            ctx,
+            self.0.id,
+            args,
+            Responsibility,
+        )
+        .await?;
+        Ok(ResponsibilityConnection::fetched(page, total))
     }
     /// The changes of this member from the audit trail, oldest first (coordinators, analysts and administrators; empty for others).
     async fn history(
@@ -528,23 +517,11 @@ impl JsonNode for member::Entity {
                 uk: "name_uk",
             },
             "acronym" => JsonField::Column("acronym"),
-            "kind" => JsonField::Code {
-                column: "kind",
-                names: names::<MemberKind>,
-            },
-            "organisationType" => JsonField::Code {
-                column: "iati_org_type",
-                names: names::<OrganisationType>,
-            },
+            "kind" => compiled::code::<MemberKind>("kind"),
+            "organisationType" => compiled::code::<OrganisationType>("iati_org_type"),
             "country" => JsonField::Column("country"),
-            "allianceRole" => JsonField::Code {
-                column: "alliance_role",
-                names: names::<AllianceRole>,
-            },
-            "status" => JsonField::Code {
-                column: "status",
-                names: names::<MembershipStatus>,
-            },
+            "allianceRole" => compiled::code::<AllianceRole>("alliance_role"),
+            "status" => compiled::code::<MembershipStatus>("status"),
             "joinedOn" => JsonField::Date("joined_on"),
             "website" => JsonField::Column("website"),
             "description" => JsonField::Column("description"),

@@ -12,7 +12,7 @@ use crate::codes::{
     ActivityStatus, BuildBackBetter, FinanceType, FundingStage, Lang, OrganisationRole,
     ParticipantRole, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, stored,
 };
-use crate::compiled::{self, JsonField, JsonNode, names};
+use crate::compiled::{self, JsonField, JsonNode};
 use crate::governance::service::ResponsibilitiesOfProject;
 use crate::governance::types::{Responsibility, ResponsibilityConnection};
 use crate::graphql::{self, GeoPoint, LocalizedText, Money};
@@ -177,14 +177,10 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ParticipantsOfProject>(ctx, self.0.id, &args).await?
-        {
-            return Ok(ParticipantConnection::resolved(nodes, total));
-        }
         let (page, total) =
-            graphql::nested::<ParticipantsOfProject, _>(ctx, self.0.id, args, Participant).await?;
-        Ok(ParticipantConnection::new(page, total))
+            graphql::nested_or_built::<ParticipantsOfProject, _>(ctx, self.0.id, args, Participant)
+                .await?;
+        Ok(ParticipantConnection::fetched(page, total))
     }
     /// Pledges, commitments and disbursements.
     async fn funding(
@@ -204,14 +200,9 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<FundingOfProject>(ctx, self.0.id, &args).await?
-        {
-            return Ok(FundingConnection::resolved(nodes, total));
-        }
         let (page, total) =
-            graphql::nested::<FundingOfProject, _>(ctx, self.0.id, args, Funding).await?;
-        Ok(FundingConnection::new(page, total))
+            graphql::nested_or_built::<FundingOfProject, _>(ctx, self.0.id, args, Funding).await?;
+        Ok(FundingConnection::fetched(page, total))
     }
     /// Result indicators.
     async fn indicators(
@@ -275,15 +266,14 @@ impl Project {
             last,
             before,
         };
-        if let Some((nodes, total)) =
-            graphql::nested_json::<ResponsibilitiesOfProject>(ctx, self.0.id, &args).await?
-        {
-            return Ok(ResponsibilityConnection::resolved(nodes, total));
-        }
-        let (page, total) =
-            graphql::nested::<ResponsibilitiesOfProject, _>(ctx, self.0.id, args, Responsibility)
-                .await?;
-        Ok(ResponsibilityConnection::new(page, total))
+        let (page, total) = graphql::nested_or_built::<ResponsibilitiesOfProject, _>(
+            ctx,
+            self.0.id,
+            args,
+            Responsibility,
+        )
+        .await?;
+        Ok(ResponsibilityConnection::fetched(page, total))
     }
     /// Technical assistance needed for this project.
     async fn needs(
@@ -614,14 +604,8 @@ impl JsonNode for participant::Entity {
                 column: "member_id",
                 object: compiled::to_one::<member::Entity>,
             },
-            "organisationRole" => JsonField::Code {
-                column: "iati_role",
-                names: names::<OrganisationRole>,
-            },
-            "allianceRole" => JsonField::Code {
-                column: "alliance_role",
-                names: names::<ParticipantRole>,
-            },
+            "organisationRole" => compiled::code::<OrganisationRole>("iati_role"),
+            "allianceRole" => compiled::code::<ParticipantRole>("alliance_role"),
             _ => return None,
         })
     }
@@ -638,14 +622,8 @@ impl JsonNode for funding::Entity {
                 column: "funder_id",
                 object: compiled::to_one::<member::Entity>,
             },
-            "stage" => JsonField::Code {
-                column: "stage",
-                names: names::<FundingStage>,
-            },
-            "financeType" => JsonField::Code {
-                column: "finance_type",
-                names: names::<FinanceType>,
-            },
+            "stage" => compiled::code::<FundingStage>("stage"),
+            "financeType" => compiled::code::<FinanceType>("finance_type"),
             "amount" => JsonField::Money {
                 minor: "amount_minor",
                 currency: "currency",
@@ -674,31 +652,16 @@ impl JsonNode for project::Entity {
                 en: "description_en",
                 uk: "description_uk",
             },
-            "status" => JsonField::Code {
-                column: "status",
-                names: names::<ProjectStatus>,
-            },
-            "projectType" => JsonField::Code {
-                column: "project_type",
-                names: names::<ProjectType>,
-            },
-            "purpose" => JsonField::Code {
-                column: "purpose",
-                names: names::<ProjectPurpose>,
-            },
+            "status" => compiled::code::<ProjectStatus>("status"),
+            "projectType" => compiled::code::<ProjectType>("project_type"),
+            "purpose" => compiled::code::<ProjectPurpose>("purpose"),
             "sectorCode" => JsonField::Column("sector_code"),
-            "theme" => JsonField::Code {
-                column: "theme",
-                names: names::<Theme>,
-            },
+            "theme" => compiled::code::<Theme>("theme"),
             "plannedStart" => JsonField::Date("planned_start"),
             "plannedEnd" => JsonField::Date("planned_end"),
             "actualStart" => JsonField::Date("actual_start"),
             "actualEnd" => JsonField::Date("actual_end"),
-            "visibility" => JsonField::Code {
-                column: "visibility",
-                names: names::<Visibility>,
-            },
+            "visibility" => compiled::code::<Visibility>("visibility"),
             "owner" => JsonField::ToOne {
                 column: "owner_id",
                 object: compiled::to_one::<member::Entity>,
