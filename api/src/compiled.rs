@@ -1,18 +1,23 @@
-//! Nested lists whose nodes PostgreSQL builds as JSON.
+//! Lists whose nodes PostgreSQL builds as JSON.
 //!
-//! A nested list (a project's participants, funding or responsibilities)
-//! whose selection asks for its `nodes` (and at most `totalCount` and
-//! `__typename`) and whose nodes show only plain fields — the global ID,
-//! codes, columns, text in a language, dates, money, and to-one rows with
-//! plain fields of their own — is read as JSON: one statement per place in
-//! the query, as before, but PostgreSQL builds each parent's page as one
-//! array, and the engine hands the array on instead of resolving every field
-//! of every row. Everything else (cursors of rows, `edges`, `pageInfo`,
-//! directives, fragments on other types, variables in arguments, lists under
-//! the nodes, SQLite) takes the general path, which answers the same.
+//! A list (a root list of projects or members; a project's participants,
+//! funding or responsibilities; a member's projects, participations,
+//! fundings, responsibilities or offers) whose selection asks for its
+//! `nodes` (and at most `totalCount` and `__typename`) and whose nodes show
+//! only plain fields — the global ID, codes, columns, text in a language,
+//! dates, money, to-one rows and lists under them with such fields of their
+//! own — is read as JSON: PostgreSQL builds the page as one array, and the
+//! engine hands the array on instead of resolving every field of every row.
+//! A root list so built is one statement for its whole tree
+//! ([`root_page`]); a nested list one statement per place in the query
+//! ([`JsonPages`]). Everything else (cursors of rows, `edges`, `pageInfo`,
+//! directives, fragments on other types, variables in paging arguments,
+//! SQLite) takes the general path, which answers the same.
 //!
-//! Visibility is the same as on the general path: the page is the list's own
-//! visible rows ([`Children::select`]), and a to-one row is read from its
+//! Visibility is the same as on the general path: a page is its list's own
+//! visible rows ([`Children::select`]); a list under a row of the same
+//! statement leaves out only what that row, visible itself, implies
+//! ([`Children::select_under_visible`]); a to-one row is read from its
 //! entity's visible rows ([`Table::find_visible`]), null when hidden.
 
 use std::cell::Cell;
@@ -28,7 +33,8 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryTrait,
+    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 use crate::auth::Principal;
@@ -113,13 +119,17 @@ pub fn to_one<N: JsonNode>(
     selection: &SelectionSet,
     id: Expr,
 ) -> Option<Expr> {
-    let table = N::default();
-    let object = compiler.object::<N>(selection, table.table_name(), true)?;
-    let mut query = N::find_visible(compiler.principal).into_query();
-    query
-        .clear_selects()
+    // The row under an alias of its own: fields under it (lists, rows of
+    // the same table) refer to it unambiguously.
+    let alias = compiler.alias();
+    let object = compiler.object::<N>(selection, &alias)?;
+    let row = N::find_visible(compiler.principal)
+        .filter(Expr::col((N::default(), N::id_column())).eq(id))
+        .into_query();
+    let query = Query::select()
         .expr(object)
-        .and_where(Expr::col((table, N::id_column())).eq(id));
+        .from_subquery(row, Alias::new(alias.as_str()))
+        .to_owned();
     Some(Expr::SubQuery(
         None,
         Box::new(query.into_sub_query_statement()),
@@ -128,7 +138,9 @@ pub fn to_one<N: JsonNode>(
 
 /// The connection object of nested list `R` under the row whose id is
 /// `parent`, for `field` (its `nodes`, `totalCount` and `__typename`; paging
-/// arguments as literals).
+/// arguments as literals). The parent is a row of the same statement, read
+/// through its own visibility: the list checks only what that leaves open
+/// ([`Children::select_under_visible`]).
 pub fn list<R>(compiler: &Compiler<'_>, field: &Field, parent: Expr) -> Option<Expr>
 where
     R: Children,
@@ -149,10 +161,9 @@ where
             match field.name.node.as_str() {
                 "nodes" => {
                     let alias = compiler.alias();
-                    let object =
-                        compiler.object::<R::Entity>(&field.selection_set.node, &alias, false)?;
-                    let (rows, key) =
-                        page_rows::<R>(compiler.principal, &page, parent.clone()).ok()?;
+                    let object = compiler.object::<R::Entity>(&field.selection_set.node, &alias)?;
+                    let select = R::select_under_visible(compiler.principal);
+                    let (rows, key) = page_rows::<R>(select, &page, parent.clone()).ok()?;
                     let nodes = aggregate(
                         object,
                         key,
@@ -167,7 +178,7 @@ where
                     ))
                 }
                 "totalCount" => {
-                    let mut count = R::select(compiler.principal)
+                    let mut count = R::select_under_visible(compiler.principal)
                         .filter(Expr::col(R::parent().column_ref()).eq(parent.clone()))
                         .into_query();
                     count.clear_selects().expr(Expr::cust("count(*)"));
@@ -182,15 +193,15 @@ where
     )
 }
 
-/// The rows of one page of nested list `R` under the row whose id is
-/// `parent`, through the sort index, and the list's sort key.
+/// The rows of one page of nested list `R` (the rows of `select`) under the
+/// row whose id is `parent`, through the sort index, and the list's sort key.
 fn page_rows<R: Children>(
-    principal: &Principal,
+    select: Select<R::Entity>,
     page: &Page,
     parent: Expr,
 ) -> Result<(SelectStatement, SortKey<R::Entity>)> {
     let key = R::sort();
-    let (select, order) = pagination::apply_page(R::select(principal), &key, page)?;
+    let (select, order) = pagination::apply_page(select, &key, page)?;
     let rows = pagination::rows_under(select, R::parent(), parent, &key, order, page.limit);
     Ok((rows, key))
 }
@@ -219,6 +230,32 @@ fn aggregate<E: EntityTrait>(
     Query::select()
         .expr_as(nodes, Alias::new("nodes"))
         .to_owned()
+}
+
+/// The statement that builds the nodes of one page of a root list as one
+/// JSON array (text column `nodes`): the page of `select` in the order of
+/// `key` through its index, each row's object built by `object` over the
+/// rows' alias [`PAGE`].
+pub fn root_page<E: EntityTrait>(
+    select: Select<E>,
+    key: SortKey<E>,
+    page: &Page,
+    object: Expr,
+) -> Result<SelectStatement> {
+    let (select, order) = pagination::apply_page(select, &key, page)?;
+    let rows = select
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order)
+        .limit(page.limit)
+        .into_query();
+    Ok(aggregate(
+        object,
+        key,
+        PAGE,
+        "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)",
+    )
+    .from_subquery(rows, Alias::new(PAGE))
+    .to_owned())
 }
 
 /// Fields of one object: a `json_build_object` call takes at most 100 arguments.
@@ -392,14 +429,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// The object of a row of `N` for `selection`, its columns in table (or
-    /// alias) `row`; `nested` when it is itself a to-one row (no further
-    /// to-one rows under it).
-    pub fn object<N: JsonNode>(
-        &self,
-        selection: &SelectionSet,
-        row: &str,
-        nested: bool,
-    ) -> Option<Expr> {
+    /// alias) `row`.
+    pub fn object<N: JsonNode>(&self, selection: &SelectionSet, row: &str) -> Option<Expr> {
         let column = |name: &str| Expr::col((Alias::new(row), Alias::new(name)));
         self.build(N::TYPE_NAME, selection, |field| {
             let shape = N::json_field(field.name.node.as_str())?;
@@ -441,13 +472,13 @@ impl<'a> Compiler<'a> {
                     self.money(&field.selection_set.node, column(minor), column(currency))
                 }
                 JsonField::ToOne { column: name, object } => {
-                    if nested || leaf {
+                    if leaf {
                         return None;
                     }
                     object(self, &field.selection_set.node, column(name))
                 }
                 JsonField::List(list) => {
-                    if nested || leaf {
+                    if leaf {
                         return None;
                     }
                     list(self, field, column(N::id_column().as_str()))
@@ -566,7 +597,9 @@ impl<R: Children> JsonPages<R> {
         let parents_alias = Alias::new("__parents");
         // `VALUES` names its column `column1`.
         let parent_id = (parents_alias.clone(), Alias::new("column1"));
-        let (rows, key) = page_rows::<R>(&self.principal, page, Expr::col(parent_id.clone()))?;
+        // The parents come from the resolvers: the rows check all of their visibility.
+        let select = R::select(&self.principal);
+        let (rows, key) = page_rows::<R>(select, page, Expr::col(parent_id.clone()))?;
         let aggregated = aggregate(
             object.clone(),
             key,

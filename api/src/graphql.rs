@@ -134,7 +134,7 @@ where
             <R::Entity as JsonNode>::CONNECTION,
             &ctx.item.node.selection_set.node,
         )?;
-        compiler.object::<R::Entity>(nodes, compiled::PAGE, false)
+        compiler.object::<R::Entity>(nodes, compiled::PAGE)
     };
     // The place's key tells apart two fields of one response key, which
     // may select different fields.
@@ -193,6 +193,46 @@ where
         Box::pin(async move { pagination::run_count(&db, count).await })
     });
     Ok((rows.map(wrap), total))
+}
+
+/// One page of a root list: its nodes built as JSON by PostgreSQL in one
+/// statement when the selection of the connection allows it (see
+/// [`crate::compiled`]), else its rows as [`root`] reads them.
+pub async fn root_or_built<E, T>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    key: SortKey<E>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> T,
+) -> Result<(Fetched<T>, TotalCount)>
+where
+    E: Table + JsonNode,
+{
+    let page = args.validate(key.name)?;
+    let loaders = loaders(ctx)?;
+    let object = loaders.builds_json().then(|| {
+        let compiler = Compiler::new(
+            &ctx.query_env.fragments,
+            loaders.principal(),
+            lang(ctx, None),
+        );
+        let nodes = compiler.nodes_of(E::CONNECTION, &ctx.item.node.selection_set.node)?;
+        compiler.object::<E>(nodes, compiled::PAGE)
+    });
+    let Some(Some(object)) = object else {
+        let (page, total) = root(ctx, select, key, args, wrap).await?;
+        return Ok((Fetched::Rows(page), total));
+    };
+    let db = loaders.db().clone();
+    let count = pagination::count_statement(&db, select.clone());
+    let statement = compiled::root_page(select, key, &page, object)?;
+    let json = loaders.json_page(statement).await?;
+    let total: TotalCount = std::sync::Arc::new(move || {
+        let db = db.clone();
+        let count = count.clone();
+        Box::pin(async move { pagination::run_count(&db, count).await })
+    });
+    Ok((Fetched::Built(compiled::nodes_value(&json)?), total))
 }
 
 /// Text in the Alliance's working languages.

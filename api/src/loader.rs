@@ -26,8 +26,8 @@ use futures_util::task::AtomicWaker;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
 use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    ModelTrait, QueryFilter, QueryResult, QueryTrait, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, ModelTrait, QueryFilter, QueryResult, QueryTrait, Select, Value,
 };
 
 use crate::auth::Principal;
@@ -64,6 +64,13 @@ pub trait Table:
     /// The visible rows.
     fn find_visible(principal: &Principal) -> Select<Self> {
         Self::find().filter(Self::visible(principal))
+    }
+    /// What [`visible`](Self::visible) still asks of a row whose `column`
+    /// references a row the caller may see: the conditions that reference
+    /// implies left out (by default, none is).
+    fn visible_under(principal: &Principal, column: &str) -> Condition {
+        let _ = column;
+        Self::visible(principal)
     }
     /// The rows of other entities each row points to (a project's owner, a
     /// participant's member) that a list of these rows reads in its own
@@ -224,6 +231,13 @@ pub trait Children: Send + Sync + 'static {
     /// The rows to list, visibility applied, joins added when the parent key is not a column of `Entity`.
     fn select(principal: &Principal) -> Select<Self::Entity> {
         Self::Entity::find_visible(principal)
+    }
+    /// The rows to list under a parent that is itself a row the caller may
+    /// see (read through its visibility in the same statement): the same
+    /// rows as [`select`](Self::select) gives under that parent, without
+    /// checking again what the parent implies.
+    fn select_under_visible(principal: &Principal) -> Select<Self::Entity> {
+        Self::select(principal)
     }
     /// Where the parent key is.
     fn parent() -> Parent;
@@ -683,6 +697,27 @@ impl Loaders {
         })
     }
 
+    /// Whether lists are built as JSON by the database for this request
+    /// (on PostgreSQL, for requests answered once; see [`crate::compiled`]).
+    pub fn builds_json(&self) -> bool {
+        self.queue.is_some() && self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+    }
+
+    /// Runs `query`, which builds the nodes of one page as a JSON array (text
+    /// column `nodes`), counted as a page built as JSON.
+    pub async fn json_page(&self, query: SelectStatement) -> Result<String> {
+        if let Some(metrics) = &self.metrics {
+            metrics.json_page();
+        }
+        let statement = self.db.get_database_backend().build(&query);
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await?
+            .ok_or_else(|| AppError::internal("a page built as JSON returned no row"))?;
+        Ok(row.try_get("", "nodes")?)
+    }
+
     /// The nodes of one page of nested list `R` under `parent` as a JSON
     /// array built by PostgreSQL, with the list's deferred count, for query
     /// place `site`; `None` when that place's selection cannot be built so
@@ -696,9 +731,7 @@ impl Loaders {
         page: Page,
         object: impl FnOnce() -> Option<Expr>,
     ) -> Result<Option<(Arc<str>, TotalCount)>> {
-        if self.queue.is_none()
-            || self.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres
-        {
+        if !self.builds_json() {
             return Ok(None);
         }
         let pages = self.get(&format!("{site}@{field}"), || {

@@ -1,6 +1,6 @@
-//! Nested lists whose nodes the database builds as JSON (participants,
-//! funding and responsibilities under projects and members) answer exactly
-//! what the general path answers: the same nodes, values, order, languages,
+//! Lists whose nodes the database builds as JSON (root lists of projects
+//! and members; participants, funding, responsibilities and offers under
+//! projects and members) answer exactly what the general path answers: the same nodes, values, order, languages,
 //! money and visibility (`@skip` and `@include` are applied before either
 //! runs). A selection the JSON cannot build (`pageInfo`, `edges`, a field of
 //! a list, a variable argument) takes the general path.
@@ -364,7 +364,11 @@ async fn selections_the_json_cannot_build_take_the_general_path() {
             ),
             (
                 "nodes twice",
-                "{ projects { nodes { funding { nodes { id } again: nodes { stage } } } } }",
+                "{ projects { pageInfo { hasNextPage } nodes { funding { nodes { id } again: nodes { stage } } } } }",
+            ),
+            (
+                "a root list's nodes twice",
+                "{ projects { nodes { code } again: nodes { id } } }",
             ),
         ] {
             let before = json_pages(&app).await;
@@ -441,6 +445,168 @@ async fn a_stored_code_the_schema_does_not_know_is_an_error_on_both_paths() {
             codes.push(errors[0]["extensions"]["code"].clone());
         }
         assert_eq!(codes[0], codes[1], "[{}] the same error", app.backend);
+        app.finish().await;
+    }
+}
+
+/// Root lists built as JSON in one statement: filters, orders, cursors both
+/// ways, to-one rows with lists under them, and lists under those.
+const ROOTS: &str = r#"
+query($oblast: ID, $after: String, $before: String) {
+  dashboard: projects(first: 2, filter: { territoryId: $oblast, statuses: [IMPLEMENTATION] }) {
+    totalCount
+    nodes {
+      code title status visibility
+      owner { slug name offers { totalCount } projects(first: 1) { nodes { code } @@ } }
+      participants(first: 4) { nodes { role: allianceRole member { slug offers { totalCount } } } @@ }
+      funding(first: 2) { nodes { stage amount { amount currency } funder { name } } @@ }
+    }
+    @@
+  }
+  byCode: projects(last: 2, orderBy: { field: CODE, direction: ASC }) { nodes { code } @@ }
+  after: projects(first: 2, after: $after) { nodes { code visibility } @@ }
+  before: projects(before: $before) { __typename nodes { code } @@ }
+  members(first: 10, orderBy: { field: SLUG }) {
+    nodes {
+      slug status
+      offers(first: 5) { totalCount nodes { title status capacityDays availableFrom member { slug } } @@ }
+      projects { totalCount nodes { code owner { slug } } @@ }
+    }
+    @@
+  }
+}
+"#;
+
+#[tokio::test]
+async fn root_lists_built_as_json_answer_what_the_general_path_answers() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        let db = &app.db;
+        let postgres = app.backend == "postgres";
+        let lviv = scenario::oblast(db, "UA-46").await;
+        let slug = |slug: &'static str| async move {
+            member::Entity::find()
+                .all(db)
+                .await
+                .expect("members")
+                .into_iter()
+                .find(|m| m.slug == slug)
+                .expect("member")
+                .id
+        };
+        let (owner, applicant) = (slug("owner").await, slug("applicant").await);
+        // A draft of the member that is not public, and offers: one open,
+        // one draft, and one of the member that is not public.
+        let draft = scenario::project(db, "D1", applicant, lviv).await;
+        db.execute_unprepared(&format!(
+            "UPDATE project SET visibility = 'DRAFT' WHERE id = {draft}"
+        ))
+        .await
+        .expect("draft");
+        for (member, title, status) in [
+            (owner, "Open", "OPEN"),
+            (owner, "Draft", "DRAFT"),
+            (applicant, "Hidden", "OPEN"),
+        ] {
+            let help = scenario::Help {
+                status,
+                ..scenario::Help::default()
+            };
+            scenario::offer(db, member, title, help).await;
+        }
+        let edges = app
+            .data(
+                "{ projects(first: 1) { edges { cursor } } last: projects(last: 1) { edges { cursor } } }",
+                json!({}),
+            )
+            .await;
+        let variables = json!({
+            "oblast": alliance_api::ids::encode("Territory", lviv).to_string(),
+            "after": edges["projects"]["edges"][0]["cursor"],
+            "before": edges["last"]["edges"][0]["cursor"],
+        });
+        let admin = format!("Bearer {}", app.token(Role::Admin, None));
+        let editor = format!("Bearer {}", app.token(Role::Editor, Some("applicant")));
+        let callers: [Vec<(&str, &str)>; 4] = [
+            vec![],
+            vec![("Authorization", &editor)],
+            vec![("Authorization", &admin)],
+            vec![("Accept-Language", "uk")],
+        ];
+        let mut seen = Vec::new();
+        for headers in callers {
+            let (general, none) = answer(&app, ROOTS, true, variables.clone(), &headers).await;
+            let (built, pages) = answer(&app, ROOTS, false, variables.clone(), &headers).await;
+            assert_eq!(
+                built, general,
+                "[{}] the same answer on both paths ({headers:?})",
+                app.backend
+            );
+            assert_eq!(none, 0, "[{}] pageInfo takes the general path", app.backend);
+            // One page per root list; nothing on SQLite.
+            let expected = if postgres { 5 } else { 0 };
+            assert_eq!(pages, expected, "[{}] pages built", app.backend);
+            seen.push(built);
+        }
+        // What the callers see, so that equal answers are not equally empty.
+        let owner_of = |data: &Value| {
+            data["members"]["nodes"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .find(|m| m["slug"] == "owner")
+                .cloned()
+                .expect("the owner is listed")
+        };
+        let anonymous = owner_of(&seen[0]);
+        assert_eq!(anonymous["offers"]["totalCount"], 1, "{anonymous}");
+        assert_eq!(anonymous["offers"]["nodes"][0]["title"], "Open");
+        assert_eq!(
+            owner_of(&seen[2])["offers"]["totalCount"],
+            2,
+            "admin sees drafts"
+        );
+        let dashboard = &seen[0]["dashboard"];
+        assert_eq!(dashboard["totalCount"], 3, "{dashboard}");
+        assert_eq!(dashboard["nodes"][0]["code"], "P3", "newest first");
+        assert_eq!(dashboard["nodes"][0]["owner"]["offers"]["totalCount"], 1);
+        let roles = |data: &Value| {
+            data["dashboard"]["nodes"][0]["participants"]["nodes"]
+                .as_array()
+                .map(Vec::len)
+        };
+        assert_eq!(roles(&seen[0]), Some(3), "the applicant is not public");
+        let slugs = |data: &Value| {
+            data["members"]["nodes"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .map(|m| m["slug"].as_str().expect("slug").to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert!(!slugs(&seen[0]).contains(&"applicant".to_owned()));
+        let applicant_seen = seen[1]["members"]["nodes"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .find(|m| m["slug"] == "applicant")
+            .cloned()
+            .expect("the editor sees its own member");
+        assert_eq!(
+            applicant_seen["offers"]["totalCount"], 1,
+            "{applicant_seen}"
+        );
+        assert_eq!(applicant_seen["projects"]["nodes"][0]["code"], "D1");
+        assert_eq!(seen[0]["byCode"]["nodes"][1]["code"], "P3", "{}", seen[0]);
+        // The dashboard's whole tree in one statement.
+        let dashboard = ROOTS.split("  byCode").next().expect("the dashboard");
+        let dashboard = format!("{}}}", dashboard.replace("@@", ""))
+            .replace(", $after: String, $before: String", "");
+        let variables = json!({ "oblast": variables["oblast"] });
+        let (_, statements) = app.data_and_statements(&dashboard, variables).await;
+        if postgres {
+            assert_eq!(statements, 2, "[{}] the page and its count", app.backend);
+        }
         app.finish().await;
     }
 }

@@ -32,6 +32,17 @@ impl Table for assistance_offer::Entity {
         }
         visible
     }
+    fn visible_under(principal: &Principal, column: &str) -> Condition {
+        if principal.sees_everything() || column != "member_id" {
+            return Self::visible(principal);
+        }
+        // The member is visible: only a draft stays its own member's.
+        let mut visible = Condition::any().add(assistance_offer::Column::Status.ne("DRAFT"));
+        if let Some(own) = principal.own_member() {
+            visible = visible.add(assistance_offer::Column::MemberId.eq(own));
+        }
+        visible
+    }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("member", "member_id")]
     }

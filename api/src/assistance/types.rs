@@ -2,11 +2,12 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{assistance_match, assistance_need, assistance_offer};
+use entity::{assistance_match, assistance_need, assistance_offer, member};
 
 use crate::assistance::matching::{Factor, Part, Suggestion};
 use crate::assistance::service::{MatchesOfNeed, MatchesOfOffer};
 use crate::codes::{AssistanceStatus, MatchStatus, Modality, Urgency, stored};
+use crate::compiled::{self, JsonField, JsonNode};
 use crate::error::AppError;
 use crate::graphql;
 use crate::ids;
@@ -423,5 +424,29 @@ impl AssistanceStats {
     /// Matches by status code.
     async fn matches_by_status(&self) -> Vec<CodeCount> {
         counts(&self.0.matches_by_status)
+    }
+}
+
+/// An offer's plain fields and member as JSON (see [`crate::compiled`]).
+impl JsonNode for assistance_offer::Entity {
+    const TYPE_NAME: &'static str = "AssistanceOffer";
+    const CONNECTION: &'static str = "AssistanceOfferConnection";
+    fn json_field(name: &str) -> Option<JsonField> {
+        Some(match name {
+            "id" => JsonField::Id,
+            "member" => JsonField::ToOne {
+                column: "member_id",
+                object: compiled::to_one::<member::Entity>,
+            },
+            "title" => JsonField::Column("title"),
+            "description" => JsonField::Column("description"),
+            "modality" => compiled::code::<Modality>("modality"),
+            "capacityDays" => JsonField::Column("capacity_days"),
+            "availableFrom" => JsonField::Date("available_from"),
+            "availableUntil" => JsonField::Date("available_until"),
+            "status" => compiled::code::<AssistanceStatus>("status"),
+            "version" => JsonField::Column("version"),
+            _ => return None,
+        })
     }
 }

@@ -30,6 +30,16 @@ impl Table for responsibility::Entity {
                     .add(visible_project("responsibility", "project_id", principal)),
             )
     }
+    fn visible_under(principal: &Principal, column: &str) -> Condition {
+        match column {
+            // The project is there and visible.
+            "project_id" => visible_member("responsibility", "actor_id", principal),
+            "actor_id" => Condition::any()
+                .add(responsibility::Column::ProjectId.is_null())
+                .add(visible_project("responsibility", "project_id", principal)),
+            _ => Self::visible(principal),
+        }
+    }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("actor", "actor_id")]
     }

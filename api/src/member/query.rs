@@ -114,7 +114,7 @@ impl MemberQuery {
             MemberOrderField::UpdatedAt => MemberOrder::UpdatedAt,
         };
         let principal = graphql::principal(ctx)?;
-        let (page, total) = graphql::root(
+        let (page, total) = graphql::root_or_built(
             ctx,
             service::list(principal, &filter),
             service::sort_key(order, order_by.direction),
@@ -127,7 +127,7 @@ impl MemberQuery {
             Member::from,
         )
         .await?;
-        Ok(MemberConnection::new(page, total))
+        Ok(MemberConnection::fetched(page, total))
     }
 
     /// A member by its slug; null when there is none the caller may see.

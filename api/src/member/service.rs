@@ -204,6 +204,14 @@ macro_rules! child_list {
 
         impl $crate::loader::Children for $name {
             type Entity = $entity::Entity;
+            fn select_under_visible(
+                principal: &$crate::auth::Principal,
+            ) -> sea_orm::Select<$entity::Entity> {
+                use sea_orm::{EntityTrait, QueryFilter};
+                use $crate::loader::Table;
+                $entity::Entity::find()
+                    .filter($entity::Entity::visible_under(principal, $column))
+            }
             fn parent() -> $crate::pagination::Parent {
                 $crate::pagination::Parent { table: $table, column: $column }
             }

@@ -301,8 +301,9 @@ impl Member {
             before,
         };
         let (page, total) =
-            graphql::nested::<OffersOfMember, _>(ctx, self.0.id, args, AssistanceOffer).await?;
-        Ok(AssistanceOfferConnection::new(page, total))
+            graphql::nested_or_built::<OffersOfMember, _>(ctx, self.0.id, args, AssistanceOffer)
+                .await?;
+        Ok(AssistanceOfferConnection::fetched(page, total))
     }
     /// Technical assistance this member needs, newest first.
     async fn needs(
@@ -529,6 +530,7 @@ impl JsonNode for member::Entity {
             "participations" => JsonField::List(compiled::list::<ParticipationsOfMember>),
             "fundings" => JsonField::List(compiled::list::<FundingByFunder>),
             "responsibilities" => JsonField::List(compiled::list::<ResponsibilitiesOfActor>),
+            "offers" => JsonField::List(compiled::list::<OffersOfMember>),
             _ => return None,
         })
     }

@@ -148,7 +148,7 @@ impl ProjectQuery {
             ProjectOrderField::Title => ProjectOrder::Title,
         };
         let principal = graphql::principal(ctx)?;
-        let (page, total) = graphql::root(
+        let (page, total) = graphql::root_or_built(
             ctx,
             service::list(principal, &filter),
             service::sort_key(order, order_by.direction),
@@ -161,7 +161,7 @@ impl ProjectQuery {
             Project,
         )
         .await?;
-        Ok(ProjectConnection::new(page, total))
+        Ok(ProjectConnection::fetched(page, total))
     }
 
     /// A project by its code; null when there is none the caller may see.

@@ -66,6 +66,13 @@ impl Table for participant::Entity {
             principal,
         ))
     }
+    fn visible_under(principal: &Principal, column: &str) -> Condition {
+        match column {
+            "project_id" => visible_member("participant", "member_id", principal),
+            "member_id" => visible_project("participant", "project_id", principal),
+            _ => Self::visible(principal),
+        }
+    }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("member", "member_id")]
     }
@@ -81,6 +88,13 @@ impl Table for funding::Entity {
             "funder_id",
             principal,
         ))
+    }
+    fn visible_under(principal: &Principal, column: &str) -> Condition {
+        match column {
+            "project_id" => visible_member("funding", "funder_id", principal),
+            "funder_id" => visible_project("funding", "project_id", principal),
+            _ => Self::visible(principal),
+        }
     }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("funder", "funder_id")]
