@@ -114,7 +114,7 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP alliance_rate_limited_total Requests refused by the rate limiter.\n# TYPE alliance_rate_limited_total counter\nalliance_rate_limited_total {}\n\
-             # HELP alliance_json_pages_total Pages of nested lists whose nodes the database built as JSON.\n# TYPE alliance_json_pages_total counter\nalliance_json_pages_total {}\n\
+             # HELP alliance_json_pages_total Pages of root and nested lists whose nodes the database built as JSON.\n# TYPE alliance_json_pages_total counter\nalliance_json_pages_total {}\n\
              # HELP alliance_subscriptions Live subscriptions on this instance.\n# TYPE alliance_subscriptions gauge\nalliance_subscriptions {subscriptions}\n\
              # HELP alliance_db_pool_connections Open database connections.\n# TYPE alliance_db_pool_connections gauge\nalliance_db_pool_connections {size}\n\
              # HELP alliance_db_pool_idle_connections Idle database connections.\n# TYPE alliance_db_pool_idle_connections gauge\nalliance_db_pool_idle_connections {idle}\n\
