@@ -146,11 +146,12 @@ where
     R: Children,
     R::Entity: JsonNode,
 {
-    // An invalid argument takes the general path, which reports it.
+    // An invalid argument or cursor takes the general path, which reports it.
     let page = compiler
         .page_arguments(field)?
         .validate(R::sort().name)
         .ok()?;
+    pagination::check_cursors(&R::sort(), &page).ok()?;
     compiler.build(
         <R::Entity as JsonNode>::CONNECTION,
         &field.selection_set.node,

@@ -197,7 +197,9 @@ where
 
 /// One page of a root list: its nodes built as JSON by PostgreSQL in one
 /// statement when the selection of the connection allows it (see
-/// [`crate::compiled`]), else its rows as [`root`] reads them.
+/// [`crate::compiled`]), else its rows as [`root`] reads them. `select`
+/// must list visible rows only (start from [`Table::find_visible`]): the
+/// lists under them check only what that leaves open.
 pub async fn root_or_built<E, T>(
     ctx: &Context<'_>,
     select: Select<E>,

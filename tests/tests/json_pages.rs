@@ -610,3 +610,32 @@ async fn root_lists_built_as_json_answer_what_the_general_path_answers() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_tampered_cursor_under_a_root_list_is_refused_on_both_paths() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        // The right ordering, a value of the wrong type for its column.
+        let cursor = alliance_api::pagination::Cursor {
+            key: "CREATED_AT:ASC".to_owned(),
+            value: alliance_api::pagination::SortValue::Text("tampered".to_owned()),
+            id: 1,
+        }
+        .encode();
+        // A literal: a variable would make the list take the general path.
+        let query = format!(
+            "{{ projects {{ nodes {{ code participants(after: \"{cursor}\") {{ totalCount }} }} @@ }} }}"
+        );
+        for general in [true, false] {
+            let text = query.replace("@@", if general { GENERAL } else { "" });
+            let body = app.graphql(&text, json!({})).await;
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("`after` is not a valid cursor"),
+                "[{}] general path {general}: {body}",
+                app.backend
+            );
+        }
+        app.finish().await;
+    }
+}

@@ -141,7 +141,9 @@ async fn a_count_alone_reads_no_rows() {
             "[{backend}] {data}"
         );
         // The page of projects and one count per list; no page of participants.
-        assert_eq!(statements, 2, "[{backend}] statements: {statements}");
+        // On PostgreSQL the counts are inside the page's one statement.
+        let expected = if backend == "postgres" { 1 } else { 2 };
+        assert_eq!(statements, expected, "[{backend}] statements: {statements}");
         app.finish().await;
     }
 }
