@@ -249,15 +249,14 @@ pub fn root_page<E: EntityTrait>(
         .order_by(key.id, order)
         .limit(page.limit)
         .into_query();
-    Ok(aggregate(
-        object,
-        key,
-        PAGE,
-        "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)",
-    )
-    .from_subquery(rows, Alias::new(PAGE))
-    .to_owned())
+    Ok(aggregate(object, key, PAGE, AS_TEXT)
+        .from_subquery(rows, Alias::new(PAGE))
+        .to_owned())
 }
+
+/// The template of a page's nodes as one JSON text, for [`aggregate`].
+const AS_TEXT: &str =
+    "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)";
 
 /// Fields of one object: a `json_build_object` call takes at most 100 arguments.
 const MAX_FIELDS: usize = 50;
@@ -601,14 +600,9 @@ impl<R: Children> JsonPages<R> {
         // The parents come from the resolvers: the rows check all of their visibility.
         let select = R::select(&self.principal);
         let (rows, key) = page_rows::<R>(select, page, Expr::col(parent_id.clone()))?;
-        let aggregated = aggregate(
-            object.clone(),
-            key,
-            PAGE,
-            "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)",
-        )
-        .from_subquery(rows, Alias::new(PAGE))
-        .to_owned();
+        let aggregated = aggregate(object.clone(), key, PAGE, AS_TEXT)
+            .from_subquery(rows, Alias::new(PAGE))
+            .to_owned();
         Ok(Query::select()
             .expr_as(Expr::col(parent_id), Alias::new("__parent"))
             .column((Alias::new("__json"), Alias::new("nodes")))

@@ -178,7 +178,7 @@ where
     let page = args.validate(key.name)?;
     let loaders = loaders(ctx)?;
     let db = loaders.db().clone();
-    let count = pagination::count_statement(&db, select.clone());
+    let total = pagination::deferred_count(&db, select.clone());
     let rows = if wants_rows(ctx) {
         let joins = loaders.joins::<E>(|field| shows(ctx, field));
         pagination::fetch_page(&db, select, &key, &page, &joins).await?
@@ -187,11 +187,6 @@ where
         pagination::check_cursors(&key, &page)?;
         PageOf::default()
     };
-    let total: TotalCount = std::sync::Arc::new(move || {
-        let db = db.clone();
-        let count = count.clone();
-        Box::pin(async move { pagination::run_count(&db, count).await })
-    });
     Ok((rows.map(wrap), total))
 }
 
@@ -226,14 +221,9 @@ where
         return Ok((Fetched::Rows(page), total));
     };
     let db = loaders.db().clone();
-    let count = pagination::count_statement(&db, select.clone());
+    let total = pagination::deferred_count(&db, select.clone());
     let statement = compiled::root_page(select, key, &page, object)?;
     let json = loaders.json_page(statement).await?;
-    let total: TotalCount = std::sync::Arc::new(move || {
-        let db = db.clone();
-        let count = count.clone();
-        Box::pin(async move { pagination::run_count(&db, count).await })
-    });
     Ok((Fetched::Built(compiled::nodes_value(&json)?), total))
 }
 

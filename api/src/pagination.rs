@@ -394,6 +394,17 @@ pub fn known_total(total: u64) -> TotalCount {
     Arc::new(move || Box::pin(async move { Ok(total) }))
 }
 
+/// The count of the rows of `select`, run only when a client asks for it.
+pub fn deferred_count<E: EntityTrait>(db: &DatabaseConnection, select: Select<E>) -> TotalCount {
+    let db = db.clone();
+    let count = count_statement(&db, select);
+    Arc::new(move || {
+        let db = db.clone();
+        let count = count.clone();
+        Box::pin(async move { run_count(&db, count).await })
+    })
+}
+
 /// Fetches one page of a root list, with the to-one rows of `joins`.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,
