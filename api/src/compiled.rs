@@ -33,8 +33,8 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use crate::auth::Principal;
@@ -79,8 +79,8 @@ pub enum JsonField {
     ToOne {
         /// The column holding the row's id.
         column: &'static str,
-        /// Builds the row's object for a selection, given its id.
-        object: fn(&Compiler<'_>, &SelectionSet, Expr) -> Option<Expr>,
+        /// Builds the row's object for a selection, from where the row is.
+        object: fn(&Compiler<'_>, &SelectionSet, Source<'_>) -> Option<Expr>,
     },
     /// A nested list under the row (its connection object), built by
     /// [`list`] from the field and the row's id.
@@ -113,12 +113,53 @@ fn names<T: Code + EnumType>() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// The object of the visible row of `N` whose id is `id`, for `selection`.
+/// Where a to-one row's columns are.
+pub enum Source<'r> {
+    /// In the visible row whose id is this expression (read by a subquery).
+    Id(Expr),
+    /// In a visible row already joined to the listed rows.
+    Joined(&'r Row),
+}
+
+/// The columns of a row in a statement: `{alias}.{prefix}{column}`; and the
+/// to-one row joined to it, if any.
+pub struct Row {
+    alias: String,
+    prefix: String,
+    /// The column of the listed row that the joined row's id is in, and the
+    /// prefix of the joined row's columns.
+    joined: Option<(&'static str, String)>,
+}
+
+impl Row {
+    /// The columns of table or alias `alias`, as named.
+    pub fn new(alias: &str) -> Self {
+        Self {
+            alias: alias.to_owned(),
+            prefix: String::new(),
+            joined: None,
+        }
+    }
+
+    /// Column `name` of the row.
+    fn column(&self, name: &str) -> Expr {
+        Expr::col((
+            Alias::new(self.alias.as_str()),
+            Alias::new(format!("{}{name}", self.prefix)),
+        ))
+    }
+}
+
+/// The object of the visible row of `N` at `source`, for `selection`.
 pub fn to_one<N: JsonNode>(
     compiler: &Compiler<'_>,
     selection: &SelectionSet,
-    id: Expr,
+    source: Source<'_>,
 ) -> Option<Expr> {
+    let id = match source {
+        Source::Joined(row) => return compiler.object_in::<N>(selection, row),
+        Source::Id(id) => id,
+    };
     // The row under an alias of its own: fields under it (lists, rows of
     // the same table) refer to it unambiguously.
     let alias = compiler.alias();
@@ -162,9 +203,28 @@ where
             match field.name.node.as_str() {
                 "nodes" => {
                     let alias = compiler.alias();
-                    let object = compiler.object::<R::Entity>(&field.selection_set.node, &alias)?;
-                    let select = R::select_under_visible(compiler.principal);
-                    let (rows, key) = page_rows::<R>(select, &page, parent.clone()).ok()?;
+                    // A row whose visibility decides each listed row's is
+                    // joined (once) instead of checked apart, and shown from
+                    // the join.
+                    let through =
+                        R::through_under_visible().map(|through| (through, compiler.alias()));
+                    let row = Row {
+                        joined: through
+                            .as_ref()
+                            .map(|(through, joined)| (through.column, format!("{joined}_"))),
+                        ..Row::new(&alias)
+                    };
+                    let object =
+                        compiler.object_in::<R::Entity>(&field.selection_set.node, &row)?;
+                    let select = match through {
+                        Some(_) => R::Entity::find(),
+                        None => R::select_under_visible(compiler.principal),
+                    };
+                    let (mut rows, key) = page_rows::<R>(select, &page, parent.clone()).ok()?;
+                    if let Some((through, joined)) = &through {
+                        let listed = R::Entity::default();
+                        through.join(compiler.principal, &mut rows, listed.table_name(), joined);
+                    }
                     let nodes = aggregate(
                         object,
                         key,
@@ -431,7 +491,12 @@ impl<'a> Compiler<'a> {
     /// The object of a row of `N` for `selection`, its columns in table (or
     /// alias) `row`.
     pub fn object<N: JsonNode>(&self, selection: &SelectionSet, row: &str) -> Option<Expr> {
-        let column = |name: &str| Expr::col((Alias::new(row), Alias::new(name)));
+        self.object_in::<N>(selection, &Row::new(row))
+    }
+
+    /// The object of a row of `N` for `selection`, its columns at `row`.
+    fn object_in<N: JsonNode>(&self, selection: &SelectionSet, row: &Row) -> Option<Expr> {
+        let column = |name: &str| row.column(name);
         self.build(N::TYPE_NAME, selection, |field| {
             let shape = N::json_field(field.name.node.as_str())?;
             let lang = match shape {
@@ -475,7 +540,15 @@ impl<'a> Compiler<'a> {
                     if leaf {
                         return None;
                     }
-                    object(self, &field.selection_set.node, column(name))
+                    let source = match &row.joined {
+                        Some((joined, prefix)) if *joined == name => Source::Joined(&Row {
+                            alias: row.alias.clone(),
+                            prefix: prefix.clone(),
+                            joined: None,
+                        }),
+                        _ => Source::Id(column(name)),
+                    };
+                    object(self, &field.selection_set.node, source)
                 }
                 JsonField::List(list) => {
                     if leaf {
@@ -658,4 +731,130 @@ impl<R: Children> Loader<(i64, Page)> for JsonPages<R> {
 pub fn nodes_value(json: &str) -> Result<async_graphql::Value> {
     serde_json::from_str(json)
         .map_err(|e| AppError::internal(format!("a page built as JSON does not parse: {e}")))
+}
+
+/// JSON texts PostgreSQL built for one response, written into the
+/// response's text as they are (whitespace left out) instead of being parsed
+/// into values and written out again: a large page costs a copy, not a tree
+/// of values. Where a text goes, the response's value holds a placeholder: a
+/// string of a marker random to this response and the text's index.
+pub struct Splices {
+    marker: String,
+    texts: std::sync::Mutex<Vec<Arc<str>>>,
+}
+
+impl Default for Splices {
+    fn default() -> Self {
+        Self {
+            marker: format!("__json_{}_", uuid::Uuid::new_v4().simple()),
+            texts: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Splices {
+    /// The placeholder of `json`, a JSON text, in the response's value.
+    pub fn value(&self, json: Arc<str>) -> async_graphql::Value {
+        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        texts.push(json);
+        async_graphql::Value::String(format!("{}{}", self.marker, texts.len() - 1))
+    }
+
+    /// `body`, the response's text, with each placeholder replaced by its text.
+    pub fn apply(&self, body: String) -> String {
+        let texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        if texts.is_empty() {
+            return body;
+        }
+        let quoted = format!("\"{}", self.marker);
+        let mut out =
+            String::with_capacity(body.len() + texts.iter().map(|t| t.len()).sum::<usize>());
+        let mut rest = body.as_str();
+        while let Some(at) = rest.find(&quoted) {
+            let after = &rest[at + quoted.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let text = after[..digits]
+                .parse::<usize>()
+                .ok()
+                .filter(|_| after[digits..].starts_with('"'))
+                .and_then(|index| texts.get(index));
+            let Some(text) = text else {
+                // Not a placeholder of this response (it cannot be: the
+                // marker is random): kept as it is.
+                out.push_str(&rest[..at + quoted.len()]);
+                rest = after;
+                continue;
+            };
+            out.push_str(&rest[..at]);
+            minify_into(text, &mut out);
+            rest = &after[digits + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Appends JSON text `json` to `out` without the whitespace between its tokens.
+fn minify_into(json: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = 0;
+    for (index, byte) in json.bytes().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            // Whitespace is ASCII: the slices end on character boundaries.
+            out.push_str(&json[start..index]);
+            start = index + 1;
+        }
+    }
+    out.push_str(&json[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_their_texts_without_whitespace() {
+        let splices = Splices::default();
+        let first = splices.value(Arc::from(
+            "[{\"a\" : \"x y\\\" \\\\\"}, \n {\"b\" : [1, 2]}]",
+        ));
+        let second = splices.value(Arc::from("[]"));
+        let body =
+            serde_json::json!({ "data": { "one": first, "two": second, "text": "\"__json_" } });
+        let spliced = splices.apply(body.to_string());
+        let value: serde_json::Value = serde_json::from_str(&spliced).expect("JSON");
+        assert_eq!(
+            value,
+            serde_json::json!({ "data": {
+                "one": [{ "a": "x y\" \\" }, { "b": [1, 2] }],
+                "two": [],
+                "text": "\"__json_",
+            } })
+        );
+        assert!(
+            spliced.contains(r#"[{"a":"x y\" \\"},{"b":[1,2]}]"#),
+            "{spliced}"
+        );
+    }
+
+    #[test]
+    fn a_marker_of_another_response_is_left_as_it_is() {
+        let ours = Splices::default();
+        let theirs = Splices::default();
+        let value = theirs.value(Arc::from("[1]"));
+        ours.value(Arc::from("[2]"));
+        let body = serde_json::json!({ "data": value }).to_string();
+        assert_eq!(ours.apply(body.clone()), body);
+    }
 }

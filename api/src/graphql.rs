@@ -145,7 +145,7 @@ where
     else {
         return Ok(None);
     };
-    Ok(Some((compiled::nodes_value(&json)?, total)))
+    Ok(Some((loaders.nodes_value(json)?, total)))
 }
 
 /// Whether the selection of a connection asks for its rows (`nodes`,
@@ -224,7 +224,7 @@ where
     let total = pagination::deferred_count(&db, select.clone());
     let statement = compiled::root_page(select, key, &page, object)?;
     let json = loaders.json_page(statement).await?;
-    Ok((Fetched::Built(compiled::nodes_value(&json)?), total))
+    Ok((Fetched::Built(loaders.nodes_value(json.into())?), total))
 }
 
 /// Text in the Alliance's working languages.

@@ -6,6 +6,7 @@
 //! before it runs; every error carries the request id.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ServerError, Variables};
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
+use crate::compiled::Splices;
 use crate::error::AppError;
 use crate::guard;
 use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
@@ -234,9 +236,10 @@ async fn run(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    let splices = Arc::new(Splices::default());
     let mut outcomes = Vec::with_capacity(operations.len());
     for operation in operations {
-        match one(&state, &caller, lang, &method, operation).await {
+        match one(&state, &caller, lang, &method, operation, &splices).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(Refusal::Method) => {
                 let mut response = refuse(
@@ -276,7 +279,7 @@ async fn run(
         serde_json::to_string(&outcomes.first())
     };
     let body = match body {
-        Ok(body) => body,
+        Ok(body) => splices.apply(body),
         Err(error) => {
             let error = AppError::internal(format!("cannot serialise a response: {error}"));
             return error_response(&error, &request_id);
@@ -307,6 +310,7 @@ async fn one(
     lang: PreferredLang,
     method: &Method,
     operation: Operation,
+    splices: &Arc<Splices>,
 ) -> Result<Outcome, Refusal> {
     let refused = |error: AppError| {
         Outcome::request_error(
@@ -391,12 +395,15 @@ async fn one(
     let _admitted = state.admission.enter(shape.cost).await;
     let queue = LoadQueue::default();
     let request = request
-        .data(Loaders::batched(
-            state.db.clone(),
-            caller.principal.clone(),
-            queue.clone(),
-            state.metrics.clone(),
-        ))
+        .data(
+            Loaders::batched(
+                state.db.clone(),
+                caller.principal.clone(),
+                queue.clone(),
+                state.metrics.clone(),
+            )
+            .splicing(splices.clone()),
+        )
         .data(caller.principal.clone())
         .data(lang);
     let mut response = Batched::new(state.schema.execute(request), queue).await;

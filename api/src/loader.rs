@@ -31,7 +31,7 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
-use crate::compiled::JsonPages;
+use crate::compiled::{JsonPages, Splices};
 use crate::error::{AppError, Result};
 use crate::metrics::Metrics;
 use crate::pagination::{self, Page, PageOf, Parent, SortKey, TotalCount};
@@ -72,6 +72,16 @@ pub trait Table:
         let _ = column;
         Self::visible(principal)
     }
+    /// The row of another entity whose visibility is all that
+    /// [`visible_under`](Self::visible_under)`(principal, column)` asks of a
+    /// row (a participant under its visible project asks only that its
+    /// member be visible), when that is so: a statement may then join that
+    /// row's visible rows instead of checking each row apart, and show the
+    /// row from the join.
+    fn visible_under_through(column: &str) -> Option<Through> {
+        let _ = column;
+        None
+    }
     /// The rows of other entities each row points to (a project's owner, a
     /// participant's member) that a list of these rows reads in its own
     /// statement when the query shows them ([`ToOne`]).
@@ -109,6 +119,72 @@ impl ToOne {
                 })
             },
         }
+    }
+}
+
+/// A row that each row of a list points to by a column of its own and
+/// whose visibility decides the listed row's ([`Table::visible_under_through`]).
+#[derive(Clone, Copy)]
+pub struct Through {
+    /// The column of the listed rows that holds the row's id.
+    pub column: &'static str,
+    join: fn(&Principal, &mut SelectStatement, DynIden, &'static str, &str),
+}
+
+impl Through {
+    /// The row of `E` whose id is in `column`. `E`'s visibility must name
+    /// only `E`'s own table, as for [`ToOne::of`].
+    pub fn of<E: Table>(column: &'static str) -> Self {
+        Self {
+            column,
+            join: |principal, query, listed, column, alias| {
+                join_visible::<E>(principal, query, JoinType::InnerJoin, listed, column, alias);
+            },
+        }
+    }
+
+    /// Joins the visible rows to `query`, a statement that lists rows of the
+    /// table `listed`, under alias `alias`: rows whose row is hidden are left
+    /// out, and the row's columns are added as `{alias}_{column}`.
+    pub fn join(
+        &self,
+        principal: &Principal,
+        query: &mut SelectStatement,
+        listed: &str,
+        alias: &str,
+    ) {
+        (self.join)(
+            principal,
+            query,
+            Alias::new(listed).into_iden(),
+            self.column,
+            alias,
+        );
+    }
+}
+
+/// Joins the visible rows of `E` whose id is in `listed.column` to `query`
+/// under alias `alias`, and adds their columns as `{alias}_{column}`.
+fn join_visible<E: Table>(
+    principal: &Principal,
+    query: &mut SelectStatement,
+    join: JoinType,
+    listed: DynIden,
+    column: &'static str,
+    alias: &str,
+) {
+    let visible = E::find_visible(principal).into_query();
+    query.join_subquery(
+        join,
+        visible,
+        Alias::new(alias),
+        Expr::col((Alias::new(alias), E::id_column())).equals((listed, Alias::new(column))),
+    );
+    for c in <E::Column as Iterable>::iter() {
+        query.expr_as(
+            Expr::col((Alias::new(alias), c)),
+            Alias::new(format!("{alias}_{}", c.as_str())),
+        );
     }
 }
 
@@ -172,20 +248,14 @@ impl<E: Table> JoinedRows for Joined<E> {
         index: usize,
     ) {
         let alias = join_alias(index);
-        let visible = E::find_visible(&self.principal).into_query();
-        query.join_subquery(
+        join_visible::<E>(
+            &self.principal,
+            query,
             JoinType::LeftJoin,
-            visible,
-            Alias::new(&alias),
-            Expr::col((Alias::new(&alias), E::id_column()))
-                .equals((listed.clone(), Alias::new(column))),
+            listed.clone(),
+            column,
+            &alias,
         );
-        for c in <E::Column as Iterable>::iter() {
-            query.expr_as(
-                Expr::col((Alias::new(&alias), c)),
-                Alias::new(format!("{alias}_{}", c.as_str())),
-            );
-        }
         query.expr_as(
             Expr::col((listed, Alias::new(column))),
             Alias::new(join_key(index)),
@@ -238,6 +308,12 @@ pub trait Children: Send + Sync + 'static {
     /// checking again what the parent implies.
     fn select_under_visible(principal: &Principal) -> Select<Self::Entity> {
         Self::select(principal)
+    }
+    /// When [`select_under_visible`](Self::select_under_visible) is exactly
+    /// the entity's rows under the parent whose row in one column is visible:
+    /// that row ([`Table::visible_under_through`]).
+    fn through_under_visible() -> Option<Through> {
+        None
     }
     /// Where the parent key is.
     fn parent() -> Parent;
@@ -452,6 +528,9 @@ pub struct Loaders {
     queue: Option<LoadQueue>,
     /// The instance's counters (batched requests only).
     metrics: Option<Arc<Metrics>>,
+    /// Where pages built as JSON go when the response is written as text
+    /// (over HTTP); without it they are parsed into the response's value.
+    splices: Option<Arc<Splices>>,
 }
 
 impl Loaders {
@@ -464,6 +543,24 @@ impl Loaders {
             created: Mutex::new(HashMap::new()),
             queue: None,
             metrics: None,
+            splices: None,
+        }
+    }
+
+    /// These loaders, with pages built as JSON written into the response's
+    /// text by `splices` (which the response's text must then pass through).
+    pub fn splicing(self, splices: Arc<Splices>) -> Self {
+        Self {
+            splices: Some(splices),
+            ..self
+        }
+    }
+
+    /// The response value of `json`, the nodes of a page built as JSON.
+    pub fn nodes_value(&self, json: Arc<str>) -> Result<async_graphql::Value> {
+        match &self.splices {
+            Some(splices) => Ok(splices.value(json)),
+            None => crate::compiled::nodes_value(&json),
         }
     }
 

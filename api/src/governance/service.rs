@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::auth::Principal;
 use crate::error::Result;
-use crate::loader::{Children, Table, ToOne};
+use crate::loader::{Children, Table, Through, ToOne};
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Parent, SortKey};
 use crate::project::service::visible_project;
@@ -39,6 +39,9 @@ impl Table for responsibility::Entity {
                 .add(visible_project("responsibility", "project_id", principal)),
             _ => Self::visible(principal),
         }
+    }
+    fn visible_under_through(column: &str) -> Option<Through> {
+        (column == "project_id").then(|| Through::of::<member::Entity>("actor_id"))
     }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("actor", "actor_id")]

@@ -212,6 +212,10 @@ macro_rules! child_list {
                 $entity::Entity::find()
                     .filter($entity::Entity::visible_under(principal, $column))
             }
+            fn through_under_visible() -> Option<$crate::loader::Through> {
+                use $crate::loader::Table;
+                $entity::Entity::visible_under_through($column)
+            }
             fn parent() -> $crate::pagination::Parent {
                 $crate::pagination::Parent { table: $table, column: $column }
             }

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::auth::Principal;
 use crate::error::Result;
-use crate::loader::{Table, ToOne};
+use crate::loader::{Table, Through, ToOne};
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Direction, SortKey, sort_name};
 use crate::sql;
@@ -73,6 +73,9 @@ impl Table for participant::Entity {
             _ => Self::visible(principal),
         }
     }
+    fn visible_under_through(column: &str) -> Option<Through> {
+        (column == "project_id").then(|| Through::of::<member::Entity>("member_id"))
+    }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("member", "member_id")]
     }
@@ -95,6 +98,9 @@ impl Table for funding::Entity {
             "funder_id" => visible_project("funding", "project_id", principal),
             _ => Self::visible(principal),
         }
+    }
+    fn visible_under_through(column: &str) -> Option<Through> {
+        (column == "project_id").then(|| Through::of::<member::Entity>("funder_id"))
     }
     fn to_one() -> Vec<ToOne> {
         vec![ToOne::of::<member::Entity>("funder", "funder_id")]
