@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{Name, Positioned};
 use sea_orm::sea_query::{
@@ -314,6 +315,20 @@ pub fn root_page<E: EntityTrait>(
         .to_owned())
 }
 
+/// The statement that builds the object of the first row of `select` (a
+/// visible row by a unique key) as one JSON text (column `nodes`); no row
+/// when there is none. `object` is built over the row's alias [`PAGE`].
+pub fn one_row<E: EntityTrait>(select: Select<E>, object: Expr) -> SelectStatement {
+    let row = select.limit(1).into_query();
+    Query::select()
+        .expr_as(
+            Expr::cust_with_exprs("CAST($1 AS text)", [object]),
+            Alias::new("nodes"),
+        )
+        .from_subquery(row, Alias::new(PAGE))
+        .to_owned()
+}
+
 /// The template of a page's nodes as one JSON text, for [`aggregate`].
 const AS_TEXT: &str =
     "CAST(coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]') AS text)";
@@ -327,6 +342,7 @@ pub const PAGE: &str = "__page";
 /// Builds the JSON of a selection, for one request.
 pub struct Compiler<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    registry: &'a Registry,
     principal: &'a Principal,
     lang: Lang,
     /// Aliases of nested pages handed out so far.
@@ -334,14 +350,16 @@ pub struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    /// A compiler for the request's fragments, caller and language.
+    /// A compiler for the request's fragments and schema, caller and language.
     pub fn new(
         fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        registry: &'a Registry,
         principal: &'a Principal,
         lang: Lang,
     ) -> Self {
         Self {
             fragments,
+            registry,
             principal,
             lang,
             aliases: Cell::new(0),
@@ -405,8 +423,19 @@ impl<'a> Compiler<'a> {
         nodes
     }
 
-    /// The fields of `selection` on type `type_name`, fragments spread in;
-    /// `None` when it holds a directive or a fragment on another type.
+    /// Whether a fragment on type `condition` applies to an object of type
+    /// `type_name`: the same type, or an interface or union it belongs to.
+    fn applies(&self, condition: &str, type_name: &str) -> bool {
+        condition == type_name
+            || self
+                .registry
+                .types
+                .get(condition)
+                .is_some_and(|meta| meta.is_possible_type(type_name))
+    }
+
+    /// The fields of `selection` on type `type_name`, the fragments that
+    /// apply to it spread in; `None` when it holds a directive.
     fn fields<'s>(
         &'s self,
         type_name: &str,
@@ -423,24 +452,25 @@ impl<'a> Compiler<'a> {
                 }
                 Selection::FragmentSpread(spread) => {
                     let fragment = &self.fragments.get(&spread.node.fragment_name.node)?.node;
-                    if !spread.node.directives.is_empty()
-                        || !fragment.directives.is_empty()
-                        || fragment.type_condition.node.on.node != type_name
-                    {
+                    if !spread.node.directives.is_empty() || !fragment.directives.is_empty() {
                         return None;
                     }
-                    self.fields(type_name, &fragment.selection_set.node, out)?;
+                    if self.applies(&fragment.type_condition.node.on.node, type_name) {
+                        self.fields(type_name, &fragment.selection_set.node, out)?;
+                    }
                 }
                 Selection::InlineFragment(inline) => {
                     let inline = &inline.node;
-                    let other_type = inline
-                        .type_condition
-                        .as_ref()
-                        .is_some_and(|on| on.node.on.node != type_name);
-                    if !inline.directives.is_empty() || other_type {
+                    if !inline.directives.is_empty() {
                         return None;
                     }
-                    self.fields(type_name, &inline.selection_set.node, out)?;
+                    let applies = inline
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|on| self.applies(&on.node.on.node, type_name));
+                    if applies {
+                        self.fields(type_name, &inline.selection_set.node, out)?;
+                    }
                 }
             }
         }

@@ -127,6 +127,7 @@ where
     let object = || {
         let compiler = Compiler::new(
             &ctx.query_env.fragments,
+            &ctx.schema_env.registry,
             loaders.principal(),
             lang(ctx, None),
         );
@@ -210,6 +211,7 @@ where
     let object = loaders.builds_json().then(|| {
         let compiler = Compiler::new(
             &ctx.query_env.fragments,
+            &ctx.schema_env.registry,
             loaders.principal(),
             lang(ctx, None),
         );
@@ -225,6 +227,70 @@ where
     let statement = compiled::root_page(select, key, &page, object)?;
     let json = loaders.json_page(statement).await?;
     Ok((Fetched::Built(loaders.nodes_value(json.into())?), total))
+}
+
+/// The object of the visible row `select` finds (by a unique key: its
+/// first row) for the selection of the current field, built as JSON by
+/// PostgreSQL in one statement with everything under it (see
+/// [`crate::compiled`]); null when there is no such row; `None` when the
+/// selection cannot be built so. `select` must list visible rows only.
+pub async fn one_built<E>(ctx: &Context<'_>, select: Select<E>) -> Result<Option<Value>>
+where
+    E: Table + JsonNode,
+{
+    let loaders = loaders(ctx)?;
+    if !loaders.builds_json() {
+        return Ok(None);
+    }
+    let compiler = Compiler::new(
+        &ctx.query_env.fragments,
+        &ctx.schema_env.registry,
+        loaders.principal(),
+        lang(ctx, None),
+    );
+    let Some(object) = compiler.object::<E>(&ctx.item.node.selection_set.node, compiled::PAGE)
+    else {
+        return Ok(None);
+    };
+    let statement = compiled::one_row(select, object);
+    Ok(Some(match loaders.json_row(statement).await? {
+        Some(json) => loaders.nodes_value(json.into())?,
+        None => Value::Null,
+    }))
+}
+
+/// A field's value as PostgreSQL built it ([`one_built`]), or `T` for the
+/// engine to resolve; the field's type is `T`'s.
+pub enum Prebuilt<T> {
+    /// The value as built.
+    Value(Value),
+    /// Resolved by the engine.
+    Resolve(T),
+}
+
+impl<T: async_graphql::OutputType> async_graphql::OutputType for Prebuilt<T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<Value> {
+        match self {
+            Self::Value(value) => Ok(value.clone()),
+            Self::Resolve(value) => value.resolve(ctx, field).await,
+        }
+    }
 }
 
 /// Text in the Alliance's working languages.

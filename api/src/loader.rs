@@ -806,13 +806,17 @@ impl Loaders {
         if let Some(metrics) = &self.metrics {
             metrics.json_page();
         }
-        let statement = self.db.get_database_backend().build(&query);
-        let row = self
-            .db
-            .query_one_raw(statement)
+        self.json_row(query)
             .await?
-            .ok_or_else(|| AppError::internal("a page built as JSON returned no row"))?;
-        Ok(row.try_get("", "nodes")?)
+            .ok_or_else(|| AppError::internal("a page built as JSON returned no row"))
+    }
+
+    /// Runs `query`, which builds a JSON text (column `nodes`) in at most one
+    /// row; `None` when there is no row.
+    pub async fn json_row(&self, query: SelectStatement) -> Result<Option<String>> {
+        let statement = self.db.get_database_backend().build(&query);
+        let row = self.db.query_one_raw(statement).await?;
+        Ok(row.map(|row| row.try_get("", "nodes")).transpose()?)
     }
 
     /// The nodes of one page of nested list `R` under `parent` as a JSON

@@ -1,17 +1,20 @@
 //! The Relay `Node` interface: every object with a global ID, resolvable by `node(id)`.
 
-use async_graphql::{Context, ID, Interface, Object};
+use async_graphql::{Context, ID, Interface, Object, Value};
 use entity::{
     affiliation, assistance_match, assistance_need, assistance_offer, audit_event, cluster,
     document_link, funding, indicator, member, member_identifier, oecd_principle, participant,
     partnership, project, responsibility, territory,
 };
+use sea_orm::QueryFilter;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 use crate::assistance::types::{AssistanceMatch, AssistanceNeed, AssistanceOffer};
 use crate::audit::types::AuditEvent;
+use crate::compiled::JsonNode;
 use crate::error::{AppError, Result};
 use crate::governance::types::{OecdPrinciple, Responsibility};
-use crate::graphql;
+use crate::graphql::{self, Prebuilt};
 use crate::ids;
 use crate::loader::{Loaders, Table};
 use crate::member::types::{Affiliation, Member, MemberIdentifier};
@@ -188,6 +191,26 @@ pub(crate) async fn resolve(
     })
 }
 
+/// The object of a decoded global ID built as JSON with everything under it
+/// in one statement ([`graphql::one_built`]), when its type and the
+/// selection allow it.
+async fn built(ctx: &Context<'_>, type_name: &str, id: i64) -> Result<Option<Value>> {
+    async fn by_id<E: Table + JsonNode>(ctx: &Context<'_>, id: i64) -> Result<Option<Value>> {
+        let principal = graphql::principal(ctx)?;
+        let select = E::find_visible(principal).filter(Expr::col(E::id_column()).eq(id));
+        graphql::one_built::<E>(ctx, select).await
+    }
+    match type_name {
+        "Project" => by_id::<project::Entity>(ctx, id).await,
+        "Member" => by_id::<member::Entity>(ctx, id).await,
+        "Participant" => by_id::<participant::Entity>(ctx, id).await,
+        "Funding" => by_id::<funding::Entity>(ctx, id).await,
+        "Responsibility" => by_id::<responsibility::Entity>(ctx, id).await,
+        "AssistanceOffer" => by_id::<assistance_offer::Entity>(ctx, id).await,
+        _ => Ok(None),
+    }
+}
+
 /// Root fields for global IDs.
 #[derive(Default)]
 pub struct NodeQuery;
@@ -200,10 +223,14 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global ID, as returned in any `id` field.")] id: ID,
-    ) -> async_graphql::Result<Option<Node>> {
+    ) -> async_graphql::Result<Prebuilt<Option<Node>>> {
         let (type_name, row) = ids::decode_any(&id, "id")?;
+        if let Some(value) = built(ctx, &type_name, row).await? {
+            return Ok(Prebuilt::Value(value));
+        }
         let shows = |field: &str| ctx.look_ahead().field(field).exists();
-        Ok(resolve(graphql::loaders(ctx)?, &type_name, row, "id", &shows).await?)
+        let node = resolve(graphql::loaders(ctx)?, &type_name, row, "id", &shows).await?;
+        Ok(Prebuilt::Resolve(node))
     }
 
     /// Apollo Federation: a `Project` entity by its global ID (batched, visibility applied).

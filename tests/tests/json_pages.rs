@@ -639,3 +639,152 @@ async fn a_tampered_cursor_under_a_root_list_is_refused_on_both_paths() {
         app.finish().await;
     }
 }
+
+/// One object by global ID or code, with lists and rows under it; `@@` (in
+/// a node) and `@P` (in a project) become a field the JSON does not build,
+/// for the general path.
+const ONE: &str = r#"
+query($id: ID!, $member: ID!, $hidden: ID!) {
+  node(id: $id) {
+    __typename id
+    ... on Project {
+      code title status
+      owner { slug name }
+      responsibilities(first: 20) { totalCount nodes { function phase raci actor { name } } }
+      participants(first: 3) { nodes { member { slug } } }
+    }
+    ... on Member { slug }
+    ...fromProject
+    @@
+  }
+  member: node(id: $member) { ... on Member { slug name status projects(first: 2) { nodes { code } } } @@ }
+  hidden: node(id: $hidden) { id ... on Project { code visibility } @@ }
+  byCode: project(code: "P2") { code titleUk: title(lang: UK) funding(first: 2) { nodes { amount { amount currency } funder { slug } } } @P }
+  draft: project(code: "D1") { code owner { slug } @P }
+  missing: project(code: "NONE") { code @P }
+}
+fragment fromProject on Project { visibility }
+"#;
+
+/// Added to a node's selection to force the general path: a field the JSON
+/// does not build.
+const GENERAL_NODE: &str =
+    "... on Project { generalPath: createdAt } ... on Member { generalPath: createdAt }";
+
+#[tokio::test]
+async fn one_object_built_as_json_answers_what_the_general_path_answers() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        let db = &app.db;
+        let postgres = app.backend == "postgres";
+        let lviv = scenario::oblast(db, "UA-46").await;
+        let members = member::Entity::find().all(db).await.expect("members");
+        let id_of = |slug: &str| members.iter().find(|m| m.slug == slug).expect("member").id;
+        let applicant = id_of("applicant");
+        let draft = scenario::project(db, "D1", applicant, lviv).await;
+        db.execute_unprepared(&format!(
+            "UPDATE project SET visibility = 'DRAFT' WHERE id = {draft}"
+        ))
+        .await
+        .expect("draft");
+        let projects = entity::project::Entity::find()
+            .all(db)
+            .await
+            .expect("projects");
+        let p1 = projects.iter().find(|p| p.code == "P1").expect("P1").id;
+        let encode = |kind: &str, id: i64| alliance_api::ids::encode(kind, id).to_string();
+        let variables = json!({
+            "id": encode("Project", p1),
+            "member": encode("Member", applicant),
+            "hidden": encode("Project", draft),
+        });
+        let admin = format!("Bearer {}", app.token(Role::Admin, None));
+        let editor = format!("Bearer {}", app.token(Role::Editor, Some("applicant")));
+        let callers: [Vec<(&str, &str)>; 4] = [
+            vec![],
+            vec![("Authorization", &editor)],
+            vec![("Authorization", &admin)],
+            vec![("Accept-Language", "uk")],
+        ];
+        let mut seen = Vec::new();
+        for headers in callers {
+            let run = |general: bool| {
+                let text = ONE
+                    .replace("@@", if general { GENERAL_NODE } else { "" })
+                    .replace(
+                        "@P",
+                        if general {
+                            "generalPath: createdAt"
+                        } else {
+                            ""
+                        },
+                    );
+                let variables = variables.clone();
+                let headers = headers.clone();
+                let app = &app;
+                async move {
+                    let body = app.graphql_with(&text, variables, &headers).await;
+                    assert!(body.get("errors").is_none(), "[{}] {body}", app.backend);
+                    let mut data = body["data"].clone();
+                    strip(&mut data);
+                    data
+                }
+            };
+            let general = run(true).await;
+            let built = run(false).await;
+            assert_eq!(
+                built, general,
+                "[{}] the same answer on both paths ({headers:?})",
+                app.backend
+            );
+            seen.push(built);
+        }
+        // What the callers see, so that equal answers are not equally empty.
+        let anonymous = &seen[0];
+        assert_eq!(anonymous["node"]["__typename"], "Project");
+        assert_eq!(anonymous["node"]["code"], "P1");
+        assert_eq!(anonymous["node"]["visibility"], "PUBLISHED", "{anonymous}");
+        assert_eq!(anonymous["node"]["slug"], Value::Null, "not a member");
+        assert_eq!(
+            anonymous["node"]["responsibilities"]["totalCount"], 2,
+            "the applicant is not public: {anonymous}"
+        );
+        assert_eq!(
+            anonymous["node"]["participants"]["nodes"]
+                .as_array()
+                .map(Vec::len),
+            Some(3),
+            "{anonymous}"
+        );
+        assert_eq!(anonymous["member"], Value::Null, "{anonymous}");
+        assert_eq!(anonymous["hidden"], Value::Null, "{anonymous}");
+        assert_eq!(anonymous["draft"], Value::Null, "{anonymous}");
+        assert_eq!(anonymous["missing"], Value::Null);
+        assert_eq!(anonymous["byCode"]["titleUk"], "Проєкт P2", "{anonymous}");
+        let editor = &seen[1];
+        assert_eq!(editor["member"]["slug"], "applicant", "{editor}");
+        assert_eq!(editor["member"]["projects"]["nodes"][0]["code"], "D1");
+        assert_eq!(editor["hidden"]["visibility"], "DRAFT", "{editor}");
+        assert_eq!(editor["draft"]["owner"]["slug"], "applicant", "{editor}");
+        assert_eq!(
+            editor["node"]["responsibilities"]["totalCount"], 3,
+            "{editor}"
+        );
+        // One object with everything under it: one statement on PostgreSQL.
+        let one = "query($id: ID!) { node(id: $id) { ... on Project { code title status \
+                   owner { name } responsibilities(first: 20) { nodes { function phase raci \
+                   actor { name } } } } } }";
+        let (data, statements) = app
+            .data_and_statements(one, json!({ "id": variables["id"] }))
+            .await;
+        assert_eq!(data["node"]["code"], "P1", "{data}");
+        let by_code = "{ project(code: \"P2\") { code owner { name } funding { nodes { funder { slug } } } } }";
+        let (data, by_code) = app.data_and_statements(by_code, json!({})).await;
+        assert_eq!(data["project"]["code"], "P2", "{data}");
+        if postgres {
+            assert_eq!(statements, 1, "[{}] one statement", app.backend);
+            assert_eq!(by_code, 1, "[{}] one statement", app.backend);
+        }
+        app.finish().await;
+    }
+}

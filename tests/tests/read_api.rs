@@ -830,10 +830,10 @@ async fn nested_pages_walk_each_parents_rows_once_in_order_both_ways() {
     }
 }
 
-/// A project read by its global ID reads its owner in the same statement:
-/// the project with its owner, then its responsibilities with their actors,
-/// two statements for three levels; the answer is the one `project(code)`
-/// gives, which reads the owner on its own.
+/// A project read by its global ID on the general path (`createdAt` in the
+/// selection: not built as JSON) reads its owner in the same statement: the
+/// project with its owner, then its responsibilities with their actors, two
+/// statements for three levels; the answer is the one `project(code)` gives.
 #[tokio::test]
 async fn a_node_reads_its_to_one_rows_with_it() {
     for backend in tests::backends() {
@@ -851,7 +851,7 @@ async fn a_node_reads_its_to_one_rows_with_it() {
             .find(|n| n["responsibilities"]["totalCount"].as_u64() > Some(1))
             .cloned()
             .expect("a demo project with responsibilities");
-        const SHOWN: &str = "code status owner { slug name } responsibilities(first: 20) { nodes { function raci actor { slug } } }";
+        const SHOWN: &str = "code createdAt status owner { slug name } responsibilities(first: 20) { nodes { function raci actor { slug } } }";
         let (by_id, statements) = app
             .data_and_statements(
                 &format!("query($id: ID!) {{ node(id: $id) {{ ... on Project {{ {SHOWN} }} }} }}"),

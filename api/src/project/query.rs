@@ -7,7 +7,7 @@ use crate::codes::{
     BuildBackBetter, Code, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, codes_of,
 };
 use crate::error::AppError;
-use crate::graphql;
+use crate::graphql::{self, Prebuilt};
 use crate::ids;
 use crate::pagination::{Direction, PageArgs};
 use crate::project::funnel::{self, Dimension as FunnelDimension};
@@ -169,10 +169,14 @@ impl ProjectQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The project's code, e.g. `UA-KHA-2025-001`.")] code: String,
-    ) -> async_graphql::Result<Option<Project>> {
+    ) -> async_graphql::Result<Prebuilt<Option<Project>>> {
         let loaders = graphql::loaders(ctx)?;
-        let found = service::find_by_code(loaders.db(), loaders.principal(), &code).await?;
-        Ok(found.map(Project))
+        let select = service::by_code(loaders.principal(), &code);
+        if let Some(value) = graphql::one_built(ctx, select.clone()).await? {
+            return Ok(Prebuilt::Value(value));
+        }
+        let found = select.one(loaders.db()).await.map_err(AppError::from)?;
+        Ok(Prebuilt::Resolve(found.map(Project)))
     }
 
     /// The funding funnel for dashboards: required (budget) → pledged →

@@ -257,10 +257,12 @@ pub async fn find_by_code(
     principal: &Principal,
     code: &str,
 ) -> Result<Option<project::Model>> {
-    Ok(project::Entity::find_visible(principal)
-        .filter(project::Column::Code.eq(code))
-        .one(db)
-        .await?)
+    Ok(by_code(principal, code).one(db).await?)
+}
+
+/// The visible project with this code (codes are unique).
+pub fn by_code(principal: &Principal, code: &str) -> Select<project::Entity> {
+    project::Entity::find_visible(principal).filter(project::Column::Code.eq(code))
 }
 
 /// Newest first, by creation time.
