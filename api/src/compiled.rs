@@ -30,6 +30,7 @@ use async_graphql::parser::types::{Field, FragmentDefinition, Selection, Selecti
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{Name, Positioned};
+use axum::body::Bytes;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
 };
@@ -763,14 +764,67 @@ pub fn nodes_value(json: &str) -> Result<async_graphql::Value> {
         .map_err(|e| AppError::internal(format!("a page built as JSON does not parse: {e}")))
 }
 
+/// A JSON text PostgreSQL built: owned (a root page, one object) or shared
+/// (a nested page, kept by its loader for the request).
+pub enum JsonText {
+    /// Owned by the response.
+    Owned(String),
+    /// Shared with a loader.
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for JsonText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Self::Owned(text) => text,
+            Self::Shared(text) => text,
+        }
+    }
+}
+
+impl From<String> for JsonText {
+    fn from(text: String) -> Self {
+        Self::Owned(text)
+    }
+}
+
+impl From<Arc<str>> for JsonText {
+    fn from(text: Arc<str>) -> Self {
+        Self::Shared(text)
+    }
+}
+
+impl JsonText {
+    /// The text without the whitespace between its tokens, as bytes (an
+    /// owned text in place, without a copy).
+    fn minified(self) -> Bytes {
+        match self {
+            Self::Owned(text) => {
+                let mut bytes = text.into_bytes();
+                let kept = minify(&mut bytes);
+                bytes.truncate(kept);
+                Bytes::from(bytes)
+            }
+            Self::Shared(text) => {
+                let mut bytes = text.as_bytes().to_vec();
+                let kept = minify(&mut bytes);
+                bytes.truncate(kept);
+                Bytes::from(bytes)
+            }
+        }
+    }
+}
+
 /// JSON texts PostgreSQL built for one response, written into the
-/// response's text as they are (whitespace left out) instead of being parsed
-/// into values and written out again: a large page costs a copy, not a tree
-/// of values. Where a text goes, the response's value holds a placeholder: a
-/// string of a marker random to this response and the text's index.
+/// response as they are (whitespace left out) instead of being parsed into
+/// values and written out again: a large page is moved, not turned into a
+/// tree of values and back. Where a text goes, the response's value holds a
+/// placeholder: a string of a marker random to this response and the
+/// text's index.
 pub struct Splices {
     marker: String,
-    texts: std::sync::Mutex<Vec<Arc<str>>>,
+    texts: std::sync::Mutex<Vec<JsonText>>,
 }
 
 impl Default for Splices {
@@ -784,21 +838,24 @@ impl Default for Splices {
 
 impl Splices {
     /// The placeholder of `json`, a JSON text, in the response's value.
-    pub fn value(&self, json: Arc<str>) -> async_graphql::Value {
+    pub fn value(&self, json: JsonText) -> async_graphql::Value {
         let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
         texts.push(json);
         async_graphql::Value::String(format!("{}{}", self.marker, texts.len() - 1))
     }
 
-    /// `body`, the response's text, with each placeholder replaced by its text.
-    pub fn apply(&self, body: String) -> String {
-        let texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+    /// The response: `body`, its text, in parts, each placeholder replaced
+    /// by its JSON text.
+    pub fn apply(&self, body: String) -> Vec<Bytes> {
+        let texts = std::mem::take(&mut *self.texts.lock().unwrap_or_else(|e| e.into_inner()));
         if texts.is_empty() {
-            return body;
+            return vec![Bytes::from(body)];
         }
+        let texts: Vec<Bytes> = texts.into_iter().map(JsonText::minified).collect();
         let quoted = format!("\"{}", self.marker);
-        let mut out =
-            String::with_capacity(body.len() + texts.iter().map(|t| t.len()).sum::<usize>());
+        let mut parts = Vec::with_capacity(2 * texts.len() + 1);
+        // The text between placeholders.
+        let mut between = String::new();
         let mut rest = body.as_str();
         while let Some(at) = rest.find(&quoted) {
             let after = &rest[at + quoted.len()..];
@@ -811,25 +868,29 @@ impl Splices {
             let Some(text) = text else {
                 // Not a placeholder of this response (it cannot be: the
                 // marker is random): kept as it is.
-                out.push_str(&rest[..at + quoted.len()]);
+                between.push_str(&rest[..at + quoted.len()]);
                 rest = after;
                 continue;
             };
-            out.push_str(&rest[..at]);
-            minify_into(text, &mut out);
+            between.push_str(&rest[..at]);
+            parts.push(Bytes::from(std::mem::take(&mut between)));
+            parts.push(text.clone());
             rest = &after[digits + 1..];
         }
-        out.push_str(rest);
-        out
+        between.push_str(rest);
+        parts.push(Bytes::from(between));
+        parts
     }
 }
 
-/// Appends JSON text `json` to `out` without the whitespace between its tokens.
-fn minify_into(json: &str, out: &mut String) {
+/// Moves the tokens of JSON text `json` to its front without the whitespace
+/// between them; the length they then take.
+fn minify(json: &mut [u8]) -> usize {
     let mut in_string = false;
     let mut escaped = false;
-    let mut start = 0;
-    for (index, byte) in json.bytes().enumerate() {
+    let mut kept = 0;
+    for index in 0..json.len() {
+        let byte = json[index];
         if in_string {
             if escaped {
                 escaped = false;
@@ -841,12 +902,13 @@ fn minify_into(json: &str, out: &mut String) {
         } else if byte == b'"' {
             in_string = true;
         } else if matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
-            // Whitespace is ASCII: the slices end on character boundaries.
-            out.push_str(&json[start..index]);
-            start = index + 1;
+            // Whitespace is ASCII: what is kept stays UTF-8.
+            continue;
         }
+        json[kept] = byte;
+        kept += 1;
     }
-    out.push_str(&json[start..]);
+    kept
 }
 
 #[cfg(test)]
@@ -856,13 +918,13 @@ mod tests {
     #[test]
     fn placeholders_become_their_texts_without_whitespace() {
         let splices = Splices::default();
-        let first = splices.value(Arc::from(
-            "[{\"a\" : \"x y\\\" \\\\\"}, \n {\"b\" : [1, 2]}]",
+        let first = splices.value(JsonText::Owned(
+            "[{\"a\" : \"x y\\\" \\\\\"}, \n {\"b\" : [1, 2]}]".to_owned(),
         ));
-        let second = splices.value(Arc::from("[]"));
+        let second = splices.value(JsonText::Shared(Arc::from("[]")));
         let body =
             serde_json::json!({ "data": { "one": first, "two": second, "text": "\"__json_" } });
-        let spliced = splices.apply(body.to_string());
+        let spliced = text(splices.apply(body.to_string()));
         let value: serde_json::Value = serde_json::from_str(&spliced).expect("JSON");
         assert_eq!(
             value,
@@ -882,9 +944,14 @@ mod tests {
     fn a_marker_of_another_response_is_left_as_it_is() {
         let ours = Splices::default();
         let theirs = Splices::default();
-        let value = theirs.value(Arc::from("[1]"));
-        ours.value(Arc::from("[2]"));
+        let value = theirs.value(JsonText::Owned("[1]".to_owned()));
+        ours.value(JsonText::Owned("[2]".to_owned()));
         let body = serde_json::json!({ "data": value }).to_string();
-        assert_eq!(ours.apply(body.clone()), body);
+        assert_eq!(text(ours.apply(body.clone())), body);
+    }
+
+    /// The parts of a response as one text.
+    fn text(parts: Vec<Bytes>) -> String {
+        String::from_utf8(parts.concat()).expect("UTF-8")
     }
 }

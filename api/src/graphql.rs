@@ -146,7 +146,7 @@ where
     else {
         return Ok(None);
     };
-    Ok(Some((loaders.nodes_value(json)?, total)))
+    Ok(Some((loaders.nodes_value(json.into())?, total)))
 }
 
 /// Whether the selection of a connection asks for its rows (`nodes`,

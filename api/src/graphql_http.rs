@@ -279,7 +279,7 @@ async fn run(
         serde_json::to_string(&outcomes.first())
     };
     let body = match body {
-        Ok(body) => splices.apply(body),
+        Ok(body) => Parts::body(splices.apply(body)),
         Err(error) => {
             let error = AppError::internal(format!("cannot serialise a response: {error}"));
             return error_response(&error, &request_id);
@@ -295,6 +295,47 @@ async fn run(
         with_rate_headers(&mut response, &decision);
     }
     response
+}
+
+/// A response body written as the parts it is made of (the engine's text
+/// and the JSON texts PostgreSQL built, see [`Splices`]), of known length.
+struct Parts {
+    parts: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Parts {
+    fn body(parts: Vec<Bytes>) -> axum::body::Body {
+        let remaining = parts.iter().map(|part| part.len() as u64).sum();
+        axum::body::Body::new(Self {
+            parts: parts.into(),
+            remaining,
+        })
+    }
+}
+
+impl http_body::Body for Parts {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        std::task::Poll::Ready(this.parts.pop_front().map(|part| {
+            this.remaining -= part.len() as u64;
+            Ok(http_body::Frame::data(part))
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 enum Refusal {

@@ -31,7 +31,7 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
-use crate::compiled::{JsonPages, Splices};
+use crate::compiled::{JsonPages, JsonText, Splices};
 use crate::error::{AppError, Result};
 use crate::metrics::Metrics;
 use crate::pagination::{self, Page, PageOf, Parent, SortKey, TotalCount};
@@ -557,7 +557,7 @@ impl Loaders {
     }
 
     /// The response value of `json`, the nodes of a page built as JSON.
-    pub fn nodes_value(&self, json: Arc<str>) -> Result<async_graphql::Value> {
+    pub fn nodes_value(&self, json: JsonText) -> Result<async_graphql::Value> {
         match &self.splices {
             Some(splices) => Ok(splices.value(json)),
             None => crate::compiled::nodes_value(&json),
