@@ -177,8 +177,15 @@ async fn wait_ready(http: &reqwest::Client, service: &mut Service) -> Result<(),
     )))
 }
 
-/// Pool size of both HTTP implementations.
-const POOL_SIZE: u32 = 16;
+/// Pool size of both HTTP implementations: twice the cores of the machine,
+/// which runs PostgreSQL too (PostgreSQL's own rule of thumb for active
+/// connections). More connections than PostgreSQL can run at once only
+/// queue inside it, where the queries share the cores and their latencies
+/// spread; fewer queue in the pool, first come first served.
+fn pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    u32::try_from(2 * cores).unwrap_or(16)
+}
 
 /// Starts `command` (serving GraphQL on `port`) and waits until it answers.
 async fn launch(
@@ -217,7 +224,7 @@ async fn start_alliance(
     let mut command = Command::new(&options.alliance_binary);
     command
         .env("DATABASE_URL", &options.database_url)
-        .env("DATABASE_MAX_CONNECTIONS", POOL_SIZE.to_string())
+        .env("DATABASE_MAX_CONNECTIONS", pool_size().to_string())
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
         .env("DEMO_DATA", "false")
@@ -247,7 +254,7 @@ async fn start_postgraphile(options: &Options, http: &reqwest::Client) -> Result
             "--port",
             &port.to_string(),
             "--max-pool-size",
-            &POOL_SIZE.to_string(),
+            &pool_size().to_string(),
             "--disable-query-log",
             "--disable-graphiql",
             "--no-setof-functions-contain-nulls",
