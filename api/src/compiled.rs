@@ -1,4 +1,4 @@
-//! Lists whose nodes PostgreSQL builds as JSON.
+//! Answers whose nodes PostgreSQL builds as JSON.
 //!
 //! A list (a root list of projects or members; a project's participants,
 //! funding or responsibilities; a member's projects, participations,
@@ -9,16 +9,24 @@
 //! own — is read as JSON: PostgreSQL builds the page as one array, and the
 //! engine hands the array on instead of resolving every field of every row.
 //! A root list so built is one statement for its whole tree
-//! ([`root_page`]); a nested list one statement per place in the query
-//! ([`JsonPages`]). Everything else (cursors of rows, `edges`, `pageInfo`,
-//! directives, fragments on other types, variables in paging arguments,
-//! SQLite) takes the general path, which answers the same.
+//! ([`root_page`]); so is one object by a unique key (`node(id)`,
+//! `project(code)`: [`one_row`]); a nested list one statement per place in
+//! the query ([`JsonPages`]). Everything else (cursors of rows, `edges`,
+//! `pageInfo`, directives, variables in paging arguments, SQLite) takes the
+//! general path, which answers the same. Fragments on other types are left
+//! out, as GraphQL leaves them out for an object of this type.
 //!
 //! Visibility is the same as on the general path: a page is its list's own
 //! visible rows ([`Children::select`]); a list under a row of the same
 //! statement leaves out only what that row, visible itself, implies
-//! ([`Children::select_under_visible`]); a to-one row is read from its
-//! entity's visible rows ([`Table::find_visible`]), null when hidden.
+//! ([`Children::select_under_visible`]), and where that is only whether the
+//! row's member is visible, joins the member's visible rows instead of
+//! checking each apart ([`Children::through_under_visible`]); a to-one row is
+//! read from its entity's visible rows ([`Table::find_visible`]), null when
+//! hidden.
+//!
+//! Over HTTP the JSON text goes into the response as it is ([`Splices`]):
+//! it is not parsed into the engine's values and written out again.
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};

@@ -50,7 +50,8 @@ pub fn build_schema() -> AppSchema {
 /// Builds the schema with `limits`. The cost, aliases and value nesting are
 /// checked before execution (`guard`); here the engine's own depth, directive
 /// and parser recursion limits, and introspection. Per-request data (caller,
-/// loaders, language) is attached to each request, not here.
+/// loaders, language) is attached to each request, not here; the instance's
+/// kept funnels ([`crate::project::funnel::FunnelCache`]) are.
 pub fn build_schema_with(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(
         Guarded(QueryRoot::default()),
@@ -60,7 +61,10 @@ pub fn build_schema_with(limits: &Limits) -> AppSchema {
     .limit_depth(limits.max_depth)
     .limit_directives(limits.max_directives_per_field)
     .limit_recursive_depth(limits.max_depth + limits.max_value_depth + 4)
-    .enable_federation();
+    .enable_federation()
+    .data(std::sync::Arc::new(
+        crate::project::funnel::FunnelCache::default(),
+    ));
     if !limits.introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -221,3 +221,71 @@ async fn assistance_stats_count_what_the_caller_may_see() {
         app.finish().await;
     }
 }
+
+/// A funnel asked again is served as it was computed while no change has
+/// been committed since (the audit trail's head read, nothing summed), and
+/// computed afresh after one.
+#[tokio::test]
+async fn a_funnel_is_kept_until_a_change_is_committed() {
+    for app in spawn_apps(true).await {
+        let by = json!({ "by": ["FUNDER"] });
+        // One request, and the statements it ran.
+        let once = |variables: Value| {
+            let app = &app;
+            async move {
+                let before = app.statements.get();
+                let data = app.data(FUNNEL, variables).await;
+                (data, app.statements.get() - before)
+            }
+        };
+        let (first, computed) = once(by.clone()).await;
+        let (again, kept) = once(by.clone()).await;
+        assert_eq!(again, first, "[{}]", app.backend);
+        assert!(
+            kept < computed,
+            "[{}] kept: {kept} statements, computed: {computed}",
+            app.backend
+        );
+        let ids = app
+            .data(
+                r#"{ project(code: "UA-KHA-2025-001") { id } eib: member(slug: "eib") { id } }"#,
+                json!({}),
+            )
+            .await;
+        let owner = app.token(Role::Editor, Some("kharkiv"));
+        let record = r#"mutation($input: RecordFundingInput!) {
+          recordFunding(input: $input) { userErrors { message } } }"#;
+        let input = json!({ "input": { "projectId": ids["project"]["id"], "funderId": ids["eib"]["id"],
+            "stage": "PLEDGED", "financeType": "STANDARD_GRANT",
+            "amount": { "amount": "1000.00", "currency": "EUR" }, "valueDate": "2026-02-01" } });
+        let (_, body) = app.graphql_as(Some(&owner), record, input).await;
+        assert_eq!(
+            body["data"]["recordFunding"]["userErrors"],
+            json!([]),
+            "[{}] {body}",
+            app.backend
+        );
+        let (after, statements) = once(by).await;
+        assert!(
+            statements > kept,
+            "[{}] computed afresh: {statements} statements, kept: {kept}",
+            app.backend
+        );
+        let pledged = |body: &Value| {
+            rows(body, "funder")
+                .into_iter()
+                .find(|(funder, currency, _)| funder == "eib" && currency == "EUR")
+                .map(|(_, _, values)| values[1].clone())
+        };
+        let before: f64 = pledged(&first)
+            .expect("eib pledged")
+            .parse()
+            .expect("amount");
+        let now: f64 = pledged(&after)
+            .expect("eib pledged")
+            .parse()
+            .expect("amount");
+        assert_eq!(now - before, 1000.0, "[{}] {after}", app.backend);
+        app.finish().await;
+    }
+}

@@ -2,18 +2,21 @@
 //! → disbursed, per group and currency, computed in SQL in one statement
 //! whatever the number of projects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use entity::funding;
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, Query, SelectStatement, UnionType, WithClause,
 };
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, FromQueryResult, QueryTrait, Statement, StatementBuilder,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryTrait, Statement,
+    StatementBuilder,
 };
 
 use crate::auth::Principal;
 use crate::error::Result;
+use crate::feed::signal::committed_head;
 use crate::project::service::{ProjectFilter, list};
 
 /// What a funnel can be grouped by.
@@ -380,4 +383,89 @@ pub async fn funnel(
         row.disbursed += a.disbursed.unwrap_or(0);
     }
     Ok(rows.into_values().collect())
+}
+
+/// Funnels computed lately, each kept with the head of the audit trail it
+/// was computed at: every change the service commits moves the head in the
+/// same transaction, so a kept funnel is served only while nothing has
+/// changed since. Dashboards ask for the same few funnels again and again;
+/// each costs PostgreSQL a pass over every visible funding record and budget,
+/// and a kept one a primary-key lookup. What the caller may see is part of
+/// the key, as are the filter and the grouping. Changes written to the
+/// database past the service (by hand) are not on the trail: a funnel is
+/// kept at most [`FunnelCache::MAX_AGE`] for them.
+pub struct FunnelCache {
+    entries: std::sync::Mutex<HashMap<String, Kept>>,
+}
+
+struct Kept {
+    head: i64,
+    at: std::time::Instant,
+    rows: Arc<Vec<Row>>,
+}
+
+impl Default for FunnelCache {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl FunnelCache {
+    /// Funnels kept at most.
+    pub const CAPACITY: usize = 64;
+    /// How long a funnel is kept at most.
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// The funnel of [`funnel`], kept or computed now.
+    pub async fn funnel(
+        &self,
+        db: &DatabaseConnection,
+        principal: &Principal,
+        filter: &ProjectFilter,
+        by: &[Dimension],
+    ) -> Result<Arc<Vec<Row>>> {
+        // What the caller may see: everything, or the public records and
+        // its own member's.
+        let sees = if principal.sees_everything() {
+            "all".to_owned()
+        } else {
+            format!("public+{:?}", principal.own_member())
+        };
+        let key = format!("{sees}|{filter:?}|{by:?}");
+        // Read before the funnel: a change committed in between moves the
+        // head past the one the funnel is kept at, so it is not served again.
+        let head = committed_head(db).await?;
+        if let Some(rows) = self.kept(&key, head) {
+            return Ok(rows);
+        }
+        let rows = Arc::new(funnel(db, principal, filter, by).await?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::CAPACITY && !entries.contains_key(&key) {
+            // The oldest goes.
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, kept)| kept.at)
+                .map(|(key, _)| key.clone());
+            if let Some(oldest) = oldest {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(
+            key,
+            Kept {
+                head,
+                at: std::time::Instant::now(),
+                rows: rows.clone(),
+            },
+        );
+        Ok(rows)
+    }
+
+    fn kept(&self, key: &str, head: i64) -> Option<Arc<Vec<Row>>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = entries.get(key)?;
+        (kept.head == head && kept.at.elapsed() < Self::MAX_AGE).then(|| kept.rows.clone())
+    }
 }

@@ -1,5 +1,7 @@
 //! Root fields for projects.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -200,12 +202,12 @@ impl ProjectQuery {
         }
         let filter = filter.unwrap_or_default().into_filter()?;
         let loaders = graphql::loaders(ctx)?;
-        Ok(
-            funnel::funnel(loaders.db(), loaders.principal(), &filter, &by)
-                .await?
-                .into_iter()
-                .map(FunnelRow)
-                .collect(),
-        )
+        let kept = ctx
+            .data::<Arc<funnel::FunnelCache>>()
+            .map_err(|_| AppError::internal("schema without the funnel cache"))?;
+        let rows = kept
+            .funnel(loaders.db(), loaders.principal(), &filter, &by)
+            .await?;
+        Ok(rows.iter().cloned().map(FunnelRow).collect())
     }
 }
