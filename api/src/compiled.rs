@@ -25,6 +25,10 @@
 //! read from its entity's visible rows ([`Table::find_visible`]), null when
 //! hidden.
 //!
+//! A request whose selections repeat a response key ([`keys_repeat`]), as
+//! colocated fragments do, takes the general path: the engine resolves such
+//! fields once, with their selections merged.
+//!
 //! Over HTTP the JSON text goes into the response as it is ([`Splices`]):
 //! it is not parsed into the engine's values and written out again.
 
@@ -34,7 +38,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
+};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{Name, Positioned};
@@ -852,8 +858,8 @@ impl Splices {
         async_graphql::Value::String(format!("{}{}", self.marker, texts.len() - 1))
     }
 
-    /// The response: `body`, its text, in parts, each placeholder replaced
-    /// by its JSON text.
+    /// The response: `body`, its text, in parts (slices of it, and each
+    /// placeholder's JSON text in its place).
     pub fn apply(&self, body: String) -> Vec<Bytes> {
         let texts = std::mem::take(&mut *self.texts.lock().unwrap_or_else(|e| e.into_inner()));
         if texts.is_empty() {
@@ -861,34 +867,102 @@ impl Splices {
         }
         let texts: Vec<Bytes> = texts.into_iter().map(JsonText::minified).collect();
         let quoted = format!("\"{}", self.marker);
-        let mut parts = Vec::with_capacity(2 * texts.len() + 1);
-        // The text between placeholders.
-        let mut between = String::new();
-        let mut rest = body.as_str();
-        while let Some(at) = rest.find(&quoted) {
-            let after = &rest[at + quoted.len()..];
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            let text = after[..digits]
+        // Each placeholder: where it starts, where it ends, its text.
+        let mut found = Vec::with_capacity(texts.len());
+        let mut from = 0;
+        while let Some(at) = body[from..].find(&quoted).map(|at| from + at) {
+            let after = at + quoted.len();
+            let digits = body[after..].bytes().take_while(u8::is_ascii_digit).count();
+            let end = after + digits;
+            let text = body[after..end]
                 .parse::<usize>()
                 .ok()
-                .filter(|_| after[digits..].starts_with('"'))
+                .filter(|_| body[end..].starts_with('"'))
                 .and_then(|index| texts.get(index));
-            let Some(text) = text else {
+            match text {
+                Some(text) => {
+                    found.push((at, end + 1, text.clone()));
+                    from = end + 1;
+                }
                 // Not a placeholder of this response (it cannot be: the
                 // marker is random): kept as it is.
-                between.push_str(&rest[..at + quoted.len()]);
-                rest = after;
-                continue;
-            };
-            between.push_str(&rest[..at]);
-            parts.push(Bytes::from(std::mem::take(&mut between)));
-            parts.push(text.clone());
-            rest = &after[digits + 1..];
+                None => from = after,
+            }
         }
-        between.push_str(rest);
-        parts.push(Bytes::from(between));
+        let body = Bytes::from(body);
+        let mut parts = Vec::with_capacity(2 * found.len() + 1);
+        let mut start = 0;
+        for (at, end, text) in found {
+            parts.push(body.slice(start..at));
+            parts.push(text);
+            start = end;
+        }
+        parts.push(body.slice(start..));
         parts
     }
+}
+
+/// Whether a selection set of the operation `name` of `document` holds a
+/// response key twice (fragments spread in). The engine resolves such fields
+/// once, their selections merged, while a statement is built from the
+/// selection of the field it resolves: such a request takes the general path
+/// ([`crate::loader::Loaders::general_only`]). Documents too large to walk
+/// here count as repeating.
+pub fn keys_repeat(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    let Some(operation) = crate::guard::operation(document, name) else {
+        return false;
+    };
+    let mut budget = 10_000_usize;
+    repeats(document, &operation.selection_set.node, &mut budget)
+}
+
+fn repeats(document: &ExecutableDocument, selection: &SelectionSet, budget: &mut usize) -> bool {
+    let mut fields = Vec::new();
+    if !collect(document, selection, &mut fields, budget) {
+        return true;
+    }
+    let mut keys = HashSet::new();
+    for field in &fields {
+        if !keys.insert(field.alias.as_ref().unwrap_or(&field.name).node.as_str()) {
+            return true;
+        }
+    }
+    fields
+        .iter()
+        .any(|field| repeats(document, &field.selection_set.node, budget))
+}
+
+/// The fields of `selection`, fragments spread in; `false` when the walk
+/// ran out of `budget` (or a fragment is missing).
+fn collect<'d>(
+    document: &'d ExecutableDocument,
+    selection: &'d SelectionSet,
+    out: &mut Vec<&'d Field>,
+    budget: &mut usize,
+) -> bool {
+    for item in &selection.items {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let inner = match &item.node {
+            Selection::Field(field) => {
+                out.push(&field.node);
+                continue;
+            }
+            Selection::InlineFragment(inline) => &inline.node.selection_set.node,
+            Selection::FragmentSpread(spread) => {
+                match document.fragments.get(&spread.node.fragment_name.node) {
+                    Some(fragment) => &fragment.node.selection_set.node,
+                    None => return false,
+                }
+            }
+        };
+        if !collect(document, inner, out, budget) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Moves the tokens of JSON text `json` to its front without the whitespace

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
-use crate::compiled::Splices;
+use crate::compiled::{self, Splices};
 use crate::error::AppError;
 use crate::guard;
 use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
@@ -435,16 +435,21 @@ async fn one(
     let started = std::time::Instant::now();
     let _admitted = state.admission.enter(shape.cost).await;
     let queue = LoadQueue::default();
+    let loaders = Loaders::batched(
+        state.db.clone(),
+        caller.principal.clone(),
+        queue.clone(),
+        state.metrics.clone(),
+    );
+    // The engine resolves fields of one response key once, their selections
+    // merged: such a request takes the general path.
+    let loaders = if compiled::keys_repeat(document, operation.operation_name.as_deref()) {
+        loaders.general_only()
+    } else {
+        loaders.splicing(splices.clone())
+    };
     let request = request
-        .data(
-            Loaders::batched(
-                state.db.clone(),
-                caller.principal.clone(),
-                queue.clone(),
-                state.metrics.clone(),
-            )
-            .splicing(splices.clone()),
-        )
+        .data(loaders)
         .data(caller.principal.clone())
         .data(lang);
     let mut response = Batched::new(state.schema.execute(request), queue).await;

@@ -531,6 +531,8 @@ pub struct Loaders {
     /// Where pages built as JSON go when the response is written as text
     /// (over HTTP); without it they are parsed into the response's value.
     splices: Option<Arc<Splices>>,
+    /// Whether nothing is built as JSON ([`general_only`](Self::general_only)).
+    general_only: bool,
 }
 
 impl Loaders {
@@ -544,6 +546,18 @@ impl Loaders {
             queue: None,
             metrics: None,
             splices: None,
+            general_only: false,
+        }
+    }
+
+    /// These loaders, building nothing as JSON: for a request whose
+    /// selections repeat a response key ([`crate::compiled::keys_repeat`]).
+    /// The engine resolves such fields once, with their selections merged,
+    /// while a statement would be built from the first field's selection.
+    pub fn general_only(self) -> Self {
+        Self {
+            general_only: true,
+            ..self
         }
     }
 
@@ -797,7 +811,9 @@ impl Loaders {
     /// Whether lists are built as JSON by the database for this request
     /// (on PostgreSQL, for requests answered once; see [`crate::compiled`]).
     pub fn builds_json(&self) -> bool {
-        self.queue.is_some() && self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+        !self.general_only
+            && self.queue.is_some()
+            && self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
     }
 
     /// Runs `query`, which builds the nodes of one page as a JSON array (text

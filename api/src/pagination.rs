@@ -753,13 +753,15 @@ pub(crate) use connection;
 pub enum Fetched<T> {
     /// Rows for the engine to resolve.
     Rows(PageOf<T>),
-    /// The nodes' response value (a list), as PostgreSQL built it for a
-    /// selection of `nodes` and `totalCount` only (see [`crate::compiled`]).
+    /// The nodes' response value as PostgreSQL built it for a selection of
+    /// `nodes` and `totalCount` only (see [`crate::compiled`]): a list, or
+    /// over HTTP the placeholder of its JSON text ([`crate::compiled::Splices`]).
     Built(async_graphql::Value),
 }
 
 /// The `nodes` of a connection: its rows, resolved by the engine without a
-/// copy, or the list's value as it was built already (taken once).
+/// copy, or the list's value as it was built already (taken once; over HTTP
+/// the placeholder of its JSON text).
 pub struct Nodes<'a, T> {
     /// The rows of the page.
     pub rows: &'a [(T, Cursor)],

@@ -788,3 +788,51 @@ async fn one_object_built_as_json_answers_what_the_general_path_answers() {
         app.finish().await;
     }
 }
+
+/// A response key selected twice (here once through a fragment, as
+/// colocated fragments do) gets the fields of both selections, on every
+/// path: the engine merges the two values.
+#[tokio::test]
+async fn a_response_key_selected_twice_gets_both_selections() {
+    for app in spawn_apps(false).await {
+        seed(&app).await;
+        let p1 = entity::project::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("projects")
+            .into_iter()
+            .find(|p| p.code == "P1")
+            .expect("P1")
+            .id;
+        let id = alliance_api::ids::encode("Project", p1).to_string();
+        let query = r#"query($id: ID!) {
+          projects(first: 2) { nodes { code participants { nodes { id } } ...members } }
+          ...again
+          node(id: $id) { ... on Project { code } }
+          ...byId
+        }
+        fragment members on Project { participants { nodes { member { slug } } } }
+        fragment again on Query { projects(first: 2) { nodes { title } } }
+        fragment byId on Query { node(id: $id) { id } }"#;
+        let data = app.data(query, json!({ "id": id })).await;
+        let nodes = data["projects"]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), 2, "[{}] {data}", app.backend);
+        for node in nodes {
+            assert!(node["code"].is_string(), "[{}] {node}", app.backend);
+            assert!(node["title"].is_string(), "[{}] {node}", app.backend);
+            let participants = node["participants"]["nodes"].as_array().expect("nodes");
+            assert!(!participants.is_empty(), "[{}] {node}", app.backend);
+            for participant in participants {
+                assert!(participant["id"].is_string(), "[{}] {node}", app.backend);
+                assert!(
+                    participant["member"]["slug"].is_string(),
+                    "[{}] {node}",
+                    app.backend
+                );
+            }
+        }
+        assert_eq!(data["node"]["code"], "P1", "[{}] {data}", app.backend);
+        assert_eq!(data["node"]["id"], json!(id), "[{}] {data}", app.backend);
+        app.finish().await;
+    }
+}

@@ -437,6 +437,7 @@ impl FunnelCache {
         // Read before the funnel: a change committed in between moves the
         // head past the one the funnel is kept at, so it is not served again.
         let head = committed_head(db).await?;
+        let at = std::time::Instant::now();
         if let Some(rows) = self.kept(&key, head) {
             return Ok(rows);
         }
@@ -456,7 +457,7 @@ impl FunnelCache {
             key,
             Kept {
                 head,
-                at: std::time::Instant::now(),
+                at,
                 rows: rows.clone(),
             },
         );
