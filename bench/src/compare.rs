@@ -92,6 +92,8 @@ pub struct Options {
     pub work_dir: PathBuf,
     /// Rows before the deep page of Q5.
     pub deep: u64,
+    /// Connection pool of both HTTP implementations.
+    pub pool: u32,
 }
 
 /// One measurement.
@@ -177,16 +179,6 @@ async fn wait_ready(http: &reqwest::Client, service: &mut Service) -> Result<(),
     )))
 }
 
-/// Pool size of both HTTP implementations: twice the cores of the machine,
-/// which runs PostgreSQL too (PostgreSQL's own rule of thumb for active
-/// connections). More connections than PostgreSQL can run at once only
-/// queue inside it, where the queries share the cores and their latencies
-/// spread; fewer queue in the pool, first come first served.
-fn pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    u32::try_from(2 * cores).unwrap_or(16)
-}
-
 /// Starts `command` (serving GraphQL on `port`) and waits until it answers.
 async fn launch(
     peer: Peer,
@@ -224,7 +216,7 @@ async fn start_alliance(
     let mut command = Command::new(&options.alliance_binary);
     command
         .env("DATABASE_URL", &options.database_url)
-        .env("DATABASE_MAX_CONNECTIONS", pool_size().to_string())
+        .env("DATABASE_MAX_CONNECTIONS", options.pool.to_string())
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
         .env("DEMO_DATA", "false")
@@ -254,7 +246,7 @@ async fn start_postgraphile(options: &Options, http: &reqwest::Client) -> Result
             "--port",
             &port.to_string(),
             "--max-pool-size",
-            &pool_size().to_string(),
+            &options.pool.to_string(),
             "--disable-query-log",
             "--disable-graphiql",
             "--no-setof-functions-contain-nulls",
@@ -1268,8 +1260,8 @@ pub fn render(report: &Report, options: &Options) -> String {
     if let Some(p) = &report.params {
         let _ = writeln!(
             out,
-            "\nParameters: oblast {}, status {}, project {}, deep page after {} rows.",
-            p.oblast_id, p.status, p.project_id, p.deep_rows
+            "\nParameters: oblast {}, status {}, project {}, deep page after {} rows, pool {}.",
+            p.oblast_id, p.status, p.project_id, p.deep_rows, options.pool
         );
     }
     out

@@ -82,6 +82,11 @@ enum Command {
         /// Rows before the deep page of Q5.
         #[arg(long, default_value_t = 40_000)]
         deep: u64,
+        /// Connection pool of both HTTP implementations (16: the service's
+        /// default; about twice PostgreSQL's cores keeps queries from queueing
+        /// inside it, docs/BENCHMARKS.md).
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
         /// The service binary (default: `alliance` beside this program,
         /// i.e. `cargo build --release` first).
         #[arg(long)]
@@ -155,6 +160,7 @@ async fn run(cli: Cli) -> Result<(), alliance_bench::Error> {
             connections,
             no_open_loop,
             deep,
+            pool,
             alliance_binary,
             work_dir,
         } => {
@@ -181,6 +187,7 @@ async fn run(cli: Cli) -> Result<(), alliance_bench::Error> {
                 alliance_binary,
                 work_dir,
                 deep,
+                pool,
             };
             let report = compare(&server.db, &options).await?;
             print!("{}", render(&report, &options));

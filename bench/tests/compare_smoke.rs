@@ -86,6 +86,7 @@ async fn the_comparison_checks_and_loads_every_query() {
         alliance_binary: binary,
         work_dir: work_dir.clone(),
         deep: 300,
+        pool: 16,
     };
     let report = compare(&server.db, &options)
         .await
