@@ -110,6 +110,17 @@ where
     Ok((Fetched::Rows(page), total))
 }
 
+/// The request's compiler of JSON (see [`crate::compiled`]) for the
+/// current field.
+fn compiler<'a>(ctx: &'a Context<'_>, loaders: &'a Loaders) -> Compiler<'a> {
+    Compiler::new(
+        &ctx.query_env.fragments,
+        &ctx.schema_env.registry,
+        loaders.principal(),
+        lang(ctx, None),
+    )
+}
+
 /// The nodes of one page of nested list `R` under `parent` as PostgreSQL
 /// built them, and the list's deferred count; `None` when the selection
 /// cannot be built so.
@@ -125,12 +136,7 @@ where
     let page = args.validate(R::sort().name)?;
     let loaders = loaders(ctx)?;
     let object = || {
-        let compiler = Compiler::new(
-            &ctx.query_env.fragments,
-            &ctx.schema_env.registry,
-            loaders.principal(),
-            lang(ctx, None),
-        );
+        let compiler = compiler(ctx, loaders);
         let nodes = compiler.nodes_of(
             <R::Entity as JsonNode>::CONNECTION,
             &ctx.item.node.selection_set.node,
@@ -209,12 +215,7 @@ where
     let page = args.validate(key.name)?;
     let loaders = loaders(ctx)?;
     let object = loaders.builds_json().then(|| {
-        let compiler = Compiler::new(
-            &ctx.query_env.fragments,
-            &ctx.schema_env.registry,
-            loaders.principal(),
-            lang(ctx, None),
-        );
+        let compiler = compiler(ctx, loaders);
         let nodes = compiler.nodes_of(E::CONNECTION, &ctx.item.node.selection_set.node)?;
         compiler.object::<E>(nodes, compiled::PAGE)
     });
@@ -242,12 +243,7 @@ where
     if !loaders.builds_json() {
         return Ok(None);
     }
-    let compiler = Compiler::new(
-        &ctx.query_env.fragments,
-        &ctx.schema_env.registry,
-        loaders.principal(),
-        lang(ctx, None),
-    );
+    let compiler = compiler(ctx, loaders);
     let Some(object) = compiler.object::<E>(&ctx.item.node.selection_set.node, compiled::PAGE)
     else {
         return Ok(None);

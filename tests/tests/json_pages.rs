@@ -477,6 +477,45 @@ query($oblast: ID, $after: String, $before: String) {
 }
 "#;
 
+/// The member `slug` of the scenario.
+async fn member_id(app: &TestApp, slug: &str) -> i64 {
+    member::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("members")
+        .into_iter()
+        .find(|m| m.slug == slug)
+        .expect("member")
+        .id
+}
+
+/// A draft project `D1` of the member that is not public; its id.
+async fn draft_of_applicant(app: &TestApp) -> i64 {
+    let applicant = member_id(app, "applicant").await;
+    let lviv = scenario::oblast(&app.db, "UA-46").await;
+    let draft = scenario::project(&app.db, "D1", applicant, lviv).await;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE project SET visibility = 'DRAFT' WHERE id = {draft}"
+        ))
+        .await
+        .expect("draft");
+    draft
+}
+
+/// The callers both paths are compared for: anonymous, an editor of the
+/// member that is not public, an administrator, and anonymous in Ukrainian.
+fn callers(app: &TestApp) -> [Vec<(&'static str, String)>; 4] {
+    let admin = format!("Bearer {}", app.token(Role::Admin, None));
+    let editor = format!("Bearer {}", app.token(Role::Editor, Some("applicant")));
+    [
+        vec![],
+        vec![("Authorization", editor)],
+        vec![("Authorization", admin)],
+        vec![("Accept-Language", "uk".to_owned())],
+    ]
+}
+
 #[tokio::test]
 async fn root_lists_built_as_json_answer_what_the_general_path_answers() {
     for app in spawn_apps(false).await {
@@ -484,25 +523,13 @@ async fn root_lists_built_as_json_answer_what_the_general_path_answers() {
         let db = &app.db;
         let postgres = app.backend == "postgres";
         let lviv = scenario::oblast(db, "UA-46").await;
-        let slug = |slug: &'static str| async move {
-            member::Entity::find()
-                .all(db)
-                .await
-                .expect("members")
-                .into_iter()
-                .find(|m| m.slug == slug)
-                .expect("member")
-                .id
-        };
-        let (owner, applicant) = (slug("owner").await, slug("applicant").await);
+        let (owner, applicant) = (
+            member_id(&app, "owner").await,
+            member_id(&app, "applicant").await,
+        );
         // A draft of the member that is not public, and offers: one open,
         // one draft, and one of the member that is not public.
-        let draft = scenario::project(db, "D1", applicant, lviv).await;
-        db.execute_unprepared(&format!(
-            "UPDATE project SET visibility = 'DRAFT' WHERE id = {draft}"
-        ))
-        .await
-        .expect("draft");
+        draft_of_applicant(&app).await;
         for (member, title, status) in [
             (owner, "Open", "OPEN"),
             (owner, "Draft", "DRAFT"),
@@ -525,16 +552,10 @@ async fn root_lists_built_as_json_answer_what_the_general_path_answers() {
             "after": edges["projects"]["edges"][0]["cursor"],
             "before": edges["last"]["edges"][0]["cursor"],
         });
-        let admin = format!("Bearer {}", app.token(Role::Admin, None));
-        let editor = format!("Bearer {}", app.token(Role::Editor, Some("applicant")));
-        let callers: [Vec<(&str, &str)>; 4] = [
-            vec![],
-            vec![("Authorization", &editor)],
-            vec![("Authorization", &admin)],
-            vec![("Accept-Language", "uk")],
-        ];
         let mut seen = Vec::new();
-        for headers in callers {
+        for headers in callers(&app) {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (general, none) = answer(&app, ROOTS, true, variables.clone(), &headers).await;
             let (built, pages) = answer(&app, ROOTS, false, variables.clone(), &headers).await;
             assert_eq!(
@@ -677,16 +698,8 @@ async fn one_object_built_as_json_answers_what_the_general_path_answers() {
         seed(&app).await;
         let db = &app.db;
         let postgres = app.backend == "postgres";
-        let lviv = scenario::oblast(db, "UA-46").await;
-        let members = member::Entity::find().all(db).await.expect("members");
-        let id_of = |slug: &str| members.iter().find(|m| m.slug == slug).expect("member").id;
-        let applicant = id_of("applicant");
-        let draft = scenario::project(db, "D1", applicant, lviv).await;
-        db.execute_unprepared(&format!(
-            "UPDATE project SET visibility = 'DRAFT' WHERE id = {draft}"
-        ))
-        .await
-        .expect("draft");
+        let applicant = member_id(&app, "applicant").await;
+        let draft = draft_of_applicant(&app).await;
         let projects = entity::project::Entity::find()
             .all(db)
             .await
@@ -698,16 +711,10 @@ async fn one_object_built_as_json_answers_what_the_general_path_answers() {
             "member": encode("Member", applicant),
             "hidden": encode("Project", draft),
         });
-        let admin = format!("Bearer {}", app.token(Role::Admin, None));
-        let editor = format!("Bearer {}", app.token(Role::Editor, Some("applicant")));
-        let callers: [Vec<(&str, &str)>; 4] = [
-            vec![],
-            vec![("Authorization", &editor)],
-            vec![("Authorization", &admin)],
-            vec![("Accept-Language", "uk")],
-        ];
         let mut seen = Vec::new();
-        for headers in callers {
+        for headers in callers(&app) {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let run = |general: bool| {
                 let text = ONE
                     .replace("@@", if general { GENERAL_NODE } else { "" })

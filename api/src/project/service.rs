@@ -3,12 +3,9 @@
 use chrono::{DateTime, Utc};
 use entity::{document_link, funding, indicator, member, participant, project};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait, Select,
-};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use crate::auth::Principal;
-use crate::error::Result;
 use crate::loader::{Table, Through, ToOne};
 use crate::member::service::{child_list, oldest_first, visible_member};
 use crate::pagination::{Direction, SortKey, sort_name};
@@ -249,15 +246,6 @@ pub fn list(principal: &Principal, filter: &ProjectFilter) -> Select<project::En
         select = select.filter(project::Column::UpdatedAt.gte(since));
     }
     select
-}
-
-/// A visible project by code.
-pub async fn find_by_code(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    code: &str,
-) -> Result<Option<project::Model>> {
-    Ok(by_code(principal, code).one(db).await?)
 }
 
 /// The visible project with this code (codes are unique).
