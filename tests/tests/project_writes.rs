@@ -483,13 +483,14 @@ async fn each_mutation_reads_what_the_mutations_before_it_changed() {
     }
 }
 
-/// A create holds the audit chain's lock for as few statements as it can. On
-/// PostgreSQL: the lock with the checks (what the input points to, whether
-/// its code is taken) and the new id, then the insert with its event, the new
-/// head and the subscriptions' wake-up. The project it answers is the one
+/// A create is written in as few statements as it can. On PostgreSQL: the
+/// checks (what the input points to, whether its code is taken) and the new
+/// id, read without the chain's lock, then one statement that commits on its
+/// own: the insert, its event, the new head (the lock, for that statement
+/// alone) and the subscriptions' wake-up. The project it answers is the one
 /// stored, and the chain stays intact.
 #[tokio::test]
-async fn a_create_holds_the_chain_lock_for_two_statements() {
+async fn a_create_is_written_in_two_statements() {
     for app in spawn_apps(true).await {
         let (territory, owner) = ids(&app).await;
         let editor = app.token(Role::Editor, Some("kharkiv"));
@@ -525,9 +526,9 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
                 app.backend
             );
         }
-        // PostgreSQL: the isolation level, then the two above. SQLite: the
-        // lock, the checks, the insert and a statement reading the new row
-        // back, the events and the head.
+        // The editor's organisation (from the token), then on PostgreSQL the
+        // two above; on SQLite the lock, the checks, the insert and a
+        // statement reading the new row back, the events and the head.
         let most = if app.backend == "postgres" { 3 } else { 6 };
         assert!(
             fewest <= most,
@@ -539,16 +540,17 @@ async fn a_create_holds_the_chain_lock_for_two_statements() {
     }
 }
 
-/// Creates a project with `code` for Kharkiv, as its editor; the answer.
-async fn create_for_kharkiv(app: &TestApp, code: &str) -> Value {
+/// Creates a project with `code` for Kharkiv, as its editor, with
+/// `idempotency_key` if given; the answer.
+async fn create_for_kharkiv(app: &TestApp, code: &str, idempotency_key: Option<&str>) -> Value {
     let (territory, owner) = ids(app).await;
     let editor = app.token(Role::Editor, Some("kharkiv"));
+    let mut request = input(&territory, &owner, code);
+    if let Some(key) = idempotency_key {
+        request["idempotencyKey"] = json!(key);
+    }
     let (_, body) = app
-        .graphql_as(
-            Some(&editor),
-            CREATE,
-            json!({ "input": input(&territory, &owner, code) }),
-        )
+        .graphql_as(Some(&editor), CREATE, json!({ "input": request }))
         .await;
     assert_eq!(body["errors"], Value::Null, "{body}");
     body
@@ -556,8 +558,14 @@ async fn create_for_kharkiv(app: &TestApp, code: &str) -> Value {
 
 /// [`create_for_kharkiv`] while another transaction holds the audit chain's
 /// lock and runs `sql`; that transaction commits once the create waits for
-/// the lock. PostgreSQL only.
-async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &str) -> Value {
+/// it (for the lock, or for a row the other transaction wrote). PostgreSQL
+/// only.
+async fn create_while_another_writer_commits(
+    app: &TestApp,
+    sql: &str,
+    code: &str,
+    idempotency_key: Option<&str>,
+) -> Value {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let other = app.db.begin().await.expect("begin");
     other
@@ -568,12 +576,13 @@ async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &st
         .execute_unprepared(sql)
         .await
         .expect("the other write");
-    let (body, ()) = tokio::join!(create_for_kharkiv(app, code), async {
-        // Until the create waits for the lock (its checks are read).
+    let (body, ()) = tokio::join!(create_for_kharkiv(app, code, idempotency_key), async {
+        // Until the create's statement that writes (or, with a key, takes
+        // the lock) waits.
         let waiting = sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,
             "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                 AND query LIKE 'WITH head AS%'",
+                 AND query LIKE 'WITH %'",
         );
         let mut waited = false;
         for _ in 0..500 {
@@ -595,11 +604,11 @@ async fn create_while_another_writer_commits(app: &TestApp, sql: &str, code: &st
     body
 }
 
-/// On PostgreSQL a create reads its checks in the statement that waits for
-/// the chain's lock, so they see the database from before the wait. When a
-/// write that took the same code commits meanwhile, the create is still
-/// refused as a duplicate (the unique constraint answers for the check), not
-/// failed, and nothing of it is kept.
+/// On PostgreSQL a create's checks may be stale when it writes: read
+/// without the lock (or, with an idempotency key, in the statement that
+/// waits for it). When a write that took the same code commits meanwhile,
+/// the create is still refused as a duplicate (the unique constraint answers
+/// for the check), not failed, and nothing of it is kept.
 #[tokio::test]
 async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicate() {
     for app in spawn_apps(true).await {
@@ -607,44 +616,91 @@ async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicat
             app.finish().await;
             continue;
         }
-        let (projects, events) = counts(&app).await;
-        // Another writer takes the code.
-        let body = create_while_another_writer_commits(
-            &app,
-            "INSERT INTO project (code, title_en, title_uk, description_en, description_uk, \
-             status, project_type, purpose, sector_code, theme, territory_id, principles, \
-             visibility, owner_id, version, created_at, updated_at) \
-             SELECT 'UA-KHA-2026-777', title_en, title_uk, description_en, description_uk, \
-             status, project_type, purpose, sector_code, theme, territory_id, principles, \
-             visibility, owner_id, version, created_at, updated_at FROM project LIMIT 1",
-            "UA-KHA-2026-777",
-        )
-        .await;
-        assert_eq!(
-            body["data"]["createProject"]["userErrors"],
-            json!([{
-                "field": ["input", "code"],
-                "code": "DUPLICATE",
-                "message": "a project with code \"UA-KHA-2026-777\" exists already"
-            }]),
-            "{body}"
-        );
-        assert_eq!(body["data"]["createProject"]["project"], Value::Null);
-        // The other writer's project, and no event of the refused create.
-        let (projects_after, events_after) = counts(&app).await;
-        assert_eq!(
-            projects_after.as_i64().expect("count"),
-            projects.as_i64().expect("count") + 1
-        );
-        assert_eq!(events_after, events);
+        for (code, key) in [
+            ("UA-KHA-2026-777", None),
+            ("UA-KHA-2026-778", Some("create-778")),
+        ] {
+            let (projects, events) = counts(&app).await;
+            // Another writer takes the code.
+            let body = create_while_another_writer_commits(
+                &app,
+                &format!(
+                    "INSERT INTO project (code, title_en, title_uk, description_en, description_uk, \
+                     status, project_type, purpose, sector_code, theme, territory_id, principles, \
+                     visibility, owner_id, version, created_at, updated_at) \
+                     SELECT '{code}', title_en, title_uk, description_en, description_uk, \
+                     status, project_type, purpose, sector_code, theme, territory_id, principles, \
+                     visibility, owner_id, version, created_at, updated_at FROM project LIMIT 1"
+                ),
+                code,
+                key,
+            )
+            .await;
+            assert_eq!(
+                body["data"]["createProject"]["userErrors"],
+                json!([{
+                    "field": ["input", "code"],
+                    "code": "DUPLICATE",
+                    "message": format!("a project with code \"{code}\" exists already")
+                }]),
+                "{key:?}: {body}"
+            );
+            assert_eq!(body["data"]["createProject"]["project"], Value::Null);
+            // The other writer's project, and no event of the refused create.
+            let (projects_after, events_after) = counts(&app).await;
+            assert_eq!(
+                projects_after.as_i64().expect("count"),
+                projects.as_i64().expect("count") + 1
+            );
+            assert_eq!(events_after, events, "{key:?}");
+        }
         assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
         app.finish().await;
     }
 }
 
-/// The other way round: when a write that frees the code commits while the
-/// create waits for the lock, the create's refusal is checked again under
-/// the lock and the project is created.
+/// A create that its checks refuse is answered at once, even while another
+/// writer holds the chain's lock (a long import, say): on PostgreSQL the
+/// checks of a create without an idempotency key do not wait for the lock.
+#[tokio::test]
+async fn a_refused_create_does_not_wait_for_other_writers() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    for app in spawn_apps(true).await {
+        if app.backend != "postgres" {
+            app.finish().await;
+            continue;
+        }
+        let body = create_for_kharkiv(&app, "UA-KHA-2026-901", None).await;
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let other = app.db.begin().await.expect("begin");
+        other
+            .execute_unprepared("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+            .await
+            .expect("lock");
+        let body = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            create_for_kharkiv(&app, "UA-KHA-2026-901", None),
+        )
+        .await
+        .expect("answered while the other writer holds the lock");
+        assert_eq!(
+            body["data"]["createProject"]["userErrors"][0]["code"], "DUPLICATE",
+            "{body}"
+        );
+        other.rollback().await.expect("rollback");
+        app.finish().await;
+    }
+}
+
+/// The other way round, for a create with an idempotency key (which waits
+/// for the lock before it writes): when a write that frees the code commits
+/// while the create waits for the lock, the create's refusal is checked
+/// again under the lock and the project is created. (A create without a key
+/// reads its checks without waiting: the code is taken when it looks.)
 #[tokio::test]
 async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
     for app in spawn_apps(true).await {
@@ -652,7 +708,7 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
             app.finish().await;
             continue;
         }
-        let body = create_for_kharkiv(&app, "UA-KHA-2026-888").await;
+        let body = create_for_kharkiv(&app, "UA-KHA-2026-888", None).await;
         assert_eq!(
             body["data"]["createProject"]["userErrors"],
             json!([]),
@@ -662,6 +718,7 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
             &app,
             "UPDATE project SET code = 'UA-KHA-2026-889' WHERE code = 'UA-KHA-2026-888'",
             "UA-KHA-2026-888",
+            Some("create-888"),
         )
         .await;
         assert_eq!(
@@ -673,6 +730,77 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
             body["data"]["createProject"]["project"]["code"],
             "UA-KHA-2026-888"
         );
+        assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        app.finish().await;
+    }
+}
+
+/// Creates sent at once (on PostgreSQL each takes the chain's lock in the
+/// statement that writes it, and PostgreSQL computes its event's hash and
+/// time there) append one event each to an intact chain: sequence numbers
+/// without gaps, times that grow with them, every project with its event.
+#[tokio::test]
+async fn concurrent_creates_append_one_event_each_in_commit_order() {
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, sea_query::ExprTrait};
+    for app in spawn_apps(true).await {
+        let (territory, owner) = ids(&app).await;
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let mut tasks = Vec::new();
+        for n in 0..12 {
+            let (address, token) = (app.address.clone(), editor.clone());
+            let request = input(&territory, &owner, &format!("UA-KHA-2026-5{n:02}"));
+            tasks.push(tokio::spawn(async move {
+                let body: Value = reqwest::Client::new()
+                    .post(format!("{address}/graphql"))
+                    .bearer_auth(token)
+                    .json(&json!({ "query": CREATE, "variables": { "input": request } }))
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json()
+                    .await
+                    .expect("json");
+                body
+            }));
+        }
+        let mut created = Vec::new();
+        for task in tasks {
+            let body = task.await.expect("task");
+            assert_eq!(
+                body["data"]["createProject"]["userErrors"],
+                json!([]),
+                "[{}] {body}",
+                app.backend
+            );
+            created.push(body["data"]["createProject"]["project"]["code"].clone());
+        }
+        let events = entity::audit_event::Entity::find()
+            .filter(
+                sea_orm::sea_query::Expr::col(entity::audit_event::Column::Operation)
+                    .eq("createProject"),
+            )
+            .order_by_asc(entity::audit_event::Column::Seq)
+            .all(&app.db)
+            .await
+            .expect("events");
+        let ours: Vec<_> = events
+            .iter()
+            .filter(|event| {
+                created
+                    .iter()
+                    .any(|code| event.changes.contains(&format!("\"code\":{code}")))
+            })
+            .collect();
+        assert_eq!(ours.len(), 12, "[{}] one event per create", app.backend);
+        for pair in ours.windows(2) {
+            assert!(
+                pair[0].occurred_at <= pair[1].occurred_at,
+                "[{}] times grow with sequence numbers: {:?} then {:?}",
+                app.backend,
+                pair[0],
+                pair[1]
+            );
+        }
         assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
         app.finish().await;
     }

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::idempotency::Idempotency;
-use crate::audit::service::{self as audit, Actor, Writer};
+use crate::audit::service::{self as audit, Actor, Append, Writer};
 use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
@@ -319,7 +319,32 @@ pub async fn create_as(
     operation: &str,
 ) -> Result<Outcome<project::Model>> {
     let actor = may_write_for(principal, fields.owner_id)?;
-    // The lock, the checks and (PostgreSQL) the new id: one statement.
+    if idempotency.is_none()
+        && let Some((mut append, found)) =
+            Append::begin_checked(db, actor.clone(), &references(&fields, None), "project").await?
+    {
+        // PostgreSQL: the checks and the new id, then the row, its event and
+        // the new head in one statement that takes the chain's lock.
+        let code = fields.code.clone();
+        let columns = match checked(&fields, &found.row)? {
+            Ok(columns) => columns,
+            Err(check) => return Ok(Outcome::Refused(check.into_errors())),
+        };
+        let created = append.insert(new_project(fields, columns))?;
+        let changes = audit::snapshot(&created);
+        return match append
+            .commit(operation, "Project", created.id, &changes)
+            .await
+        {
+            Ok(()) => Ok(Outcome::Done(created)),
+            Err(error) => match code_taken_meanwhile(&error, &code) {
+                Some(check) => Ok(Outcome::Refused(check.into_errors())),
+                None => Err(error),
+            },
+        };
+    }
+    // With an idempotency key (writers with one key must be serialised), and
+    // on SQLite: the lock, the checks and (PostgreSQL) the new id, one statement.
     let (mut writer, found) =
         Writer::begin_checked(db, actor, &references(&fields, None), "project").await?;
     if let Some(idempotency) = &idempotency
@@ -338,12 +363,32 @@ pub async fn create_as(
         },
         Err(check) => return Ok(Outcome::Refused(check.into_errors())),
     };
+    let code = fields.code.clone();
+    // On PostgreSQL the insert is written at commit, with its event.
+    let created = writer
+        .insert(new_project(fields, columns), found.reserved_id)
+        .await?;
+    if let Some(idempotency) = &idempotency {
+        idempotency.remember(&writer, created.id).await?;
+    }
+    writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
+    match writer.commit().await {
+        Ok(()) => Ok(Outcome::Done(created)),
+        Err(error) => match code_taken_meanwhile(&error, &code) {
+            Some(check) => Ok(Outcome::Refused(check.into_errors())),
+            None => Err(error),
+        },
+    }
+}
+
+/// The row of a new draft project with checked `fields`.
+fn new_project(fields: ProjectFields, columns: Columns) -> project::ActiveModel {
     // As stored: PostgreSQL keeps microseconds, and the row is known before
     // it is written.
     let now = Utc::now().trunc_subsecs(6);
-    let model = project::ActiveModel {
+    project::ActiveModel {
         id: sea_orm::NotSet,
-        code: Set(fields.code.clone()),
+        code: Set(fields.code),
         dream_id: Set(fields.dream_id),
         iati_identifier: Set(fields.iati_identifier),
         title_en: Set(fields.title_en),
@@ -370,19 +415,6 @@ pub async fn create_as(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    };
-    // On PostgreSQL the insert is written at commit, with its event.
-    let created = writer.insert(model, found.reserved_id).await?;
-    if let Some(idempotency) = &idempotency {
-        idempotency.remember(&writer, created.id).await?;
-    }
-    writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
-    match writer.commit().await {
-        Ok(()) => Ok(Outcome::Done(created)),
-        Err(error) => match code_taken_meanwhile(&error, &fields.code) {
-            Some(check) => Ok(Outcome::Refused(check.into_errors())),
-            None => Err(error),
-        },
     }
 }
 
