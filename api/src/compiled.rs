@@ -164,6 +164,20 @@ impl Row {
             Alias::new(format!("{}{name}", self.prefix)),
         ))
     }
+
+    /// Column `name` of the row as SQL text (`"alias"."column"`, as
+    /// [`Row::column`] renders): for the expressions written out as text,
+    /// which the statement builder copies instead of parsing for
+    /// placeholders (code lists make them long, and they are in every
+    /// statement).
+    fn sql(&self, name: &str) -> String {
+        format!(
+            "\"{}\".\"{}{}\"",
+            self.alias.replace('"', "\"\""),
+            self.prefix.replace('"', "\"\""),
+            name.replace('"', "\"\"")
+        )
+    }
 }
 
 /// The object of the visible row of `N` at `source`, for `selection`.
@@ -542,6 +556,7 @@ impl<'a> Compiler<'a> {
     /// The object of a row of `N` for `selection`, its columns at `row`.
     fn object_in<N: JsonNode>(&self, selection: &SelectionSet, row: &Row) -> Option<Expr> {
         let column = |name: &str| row.column(name);
+        let sql = |name: &str| row.sql(name);
         self.build(N::TYPE_NAME, selection, |field| {
             let shape = N::json_field(field.name.node.as_str())?;
             let lang = match shape {
@@ -554,32 +569,28 @@ impl<'a> Compiler<'a> {
             let leaf = field.selection_set.node.items.is_empty();
             match shape {
                 JsonField::Id => leaf.then(|| {
-                    Expr::cust_with_exprs(
-                        format!(
-                            "translate(encode(convert_to('{}:' || $1, 'UTF8'), 'base64'), E'+/=\\n', '-_')",
-                            N::TYPE_NAME
-                        ),
-                        [column(N::id_column().as_str())],
-                    )
+                    Expr::cust(format!(
+                        "translate(encode(convert_to('{}:' || {}, 'UTF8'), 'base64'), E'+/=\\n', '-_')",
+                        N::TYPE_NAME,
+                        sql(N::id_column().as_str())
+                    ))
                 }),
                 JsonField::Column(name) => leaf.then(|| column(name)),
                 JsonField::Code { column: name, names } => {
                     if !leaf {
                         return None;
                     }
-                    code_case(column(name), &names())
+                    code_case(&sql(name), &names())
                 }
                 JsonField::Localized { en, uk } => leaf.then(|| match lang {
                     Lang::En => column(en),
-                    Lang::Uk => {
-                        Expr::cust_with_exprs("coalesce(nullif($1, ''), $2)", [column(uk), column(en)])
-                    }
+                    Lang::Uk => Expr::cust(format!("coalesce(nullif({}, ''), {})", sql(uk), sql(en))),
                 }),
-                JsonField::Date(name) => leaf.then(|| {
-                    Expr::cust_with_exprs("to_char($1, 'YYYY-MM-DD')", [column(name)])
-                }),
+                JsonField::Date(name) => {
+                    leaf.then(|| Expr::cust(format!("to_char({}, 'YYYY-MM-DD')", sql(name))))
+                }
                 JsonField::Money { minor, currency } => {
-                    self.money(&field.selection_set.node, column(minor), column(currency))
+                    self.money(&field.selection_set.node, &sql(minor), &sql(currency))
                 }
                 JsonField::ToOne { column: name, object } => {
                     if leaf {
@@ -625,7 +636,7 @@ impl<'a> Compiler<'a> {
 
     /// A `Money` object: the amount as a decimal string with the currency's
     /// digits ([`money::format_minor`]), and the currency.
-    fn money(&self, selection: &SelectionSet, minor: Expr, currency: Expr) -> Option<Expr> {
+    fn money(&self, selection: &SelectionSet, minor: &str, currency: &str) -> Option<Expr> {
         let list = |codes: &[&str]| {
             codes
                 .iter()
@@ -634,7 +645,7 @@ impl<'a> Compiler<'a> {
                 .join(", ")
         };
         let digits = format!(
-            "CASE WHEN $2 IN ({}) THEN 0 WHEN $2 IN ({}) THEN 3 ELSE 2 END",
+            "CASE WHEN {currency} IN ({}) THEN 0 WHEN {currency} IN ({}) THEN 3 ELSE 2 END",
             list(&money::NO_DECIMALS),
             list(&money::THREE_DECIMALS)
         );
@@ -643,13 +654,10 @@ impl<'a> Compiler<'a> {
                 return None;
             }
             match field.name.node.as_str() {
-                "amount" => Some(Expr::cust_with_exprs(
-                    format!(
-                        "CAST(round(CAST($1 AS numeric) / power(CAST(10 AS numeric), {digits}), {digits}) AS text)"
-                    ),
-                    [minor.clone(), currency.clone()],
-                )),
-                "currency" => Some(currency.clone()),
+                "amount" => Some(Expr::cust(format!(
+                    "CAST(round(CAST({minor} AS numeric) / power(CAST(10 AS numeric), {digits}), {digits}) AS text)"
+                ))),
+                "currency" => Some(Expr::cust(currency.to_owned())),
                 _ => None,
             }
         })
@@ -668,18 +676,18 @@ fn literal(text: &str) -> Option<Expr> {
 /// null for null. A code the enum does not know fails the statement (a cast
 /// that cannot succeed), as it fails the field on the general path, instead
 /// of answering null where the schema promises a value.
-fn code_case(column: Expr, names: &[(&str, &str)]) -> Option<Expr> {
-    let mut template = String::from("CASE $1");
+fn code_case(column: &str, names: &[(&str, &str)]) -> Option<Expr> {
+    let mut sql = format!("CASE {column}");
     for (code, name) in names {
         literal(code)?;
         literal(name)?;
-        template.push_str(&format!(" WHEN '{code}' THEN '{name}'"));
+        sql.push_str(&format!(" WHEN '{code}' THEN '{name}'"));
     }
-    template.push_str(
-        " ELSE CASE WHEN $1 IS NULL THEN NULL \
-         ELSE CAST(CAST('unknown stored code ' || $1 AS integer) AS text) END END",
-    );
-    Some(Expr::cust_with_exprs(template, [column]))
+    sql.push_str(&format!(
+        " ELSE CASE WHEN {column} IS NULL THEN NULL \
+         ELSE CAST(CAST('unknown stored code ' || {column} AS integer) AS text) END END"
+    ));
+    Some(Expr::cust(sql))
 }
 
 /// Loads the nodes of one page of nested list `R` per parent as a JSON
