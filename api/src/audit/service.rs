@@ -4,6 +4,8 @@
 //! chain's head row first (so writers append one at a time and sequence order
 //! is commit order, on SQLite and PostgreSQL alike), records one event per
 //! change, and commits the changes, the events and the new head together.
+//! A create on PostgreSQL may instead be an [`Append`]: one statement, its own
+//! transaction, that takes the same lock, so the same order holds.
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, audit_head};
