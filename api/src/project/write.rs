@@ -266,8 +266,9 @@ fn code_taken(check: &mut Check, code: &str) {
 }
 
 /// The refusal a failed commit stands for: the code taken by a write that
-/// committed while the create waited for the chain's lock, after its checks
-/// were read (PostgreSQL, see `Writer::begin_checked`). The service deletes
+/// committed after the create's checks were read, while it waited for the
+/// chain's lock or wrote (PostgreSQL, see `Writer::begin_checked` and
+/// `Append`). The service deletes
 /// no members or territories, so the other checks cannot turn stale that way.
 fn code_taken_meanwhile(error: &AppError, code: &str) -> Option<Check> {
     let AppError::Database(error) = error else {
