@@ -145,6 +145,31 @@ impl Service {
     }
 }
 
+impl Drop for Service {
+    /// Stops the whole process tree: `npx` runs PostGraphile as a
+    /// grandchild, which outlives `npx` when only `npx` is killed (as
+    /// `kill_on_drop` does), and would keep its connections and memory
+    /// through the rest of the run and after it.
+    fn drop(&mut self) {
+        let Some(root) = self.child.id() else {
+            return;
+        };
+        let descendants: Vec<String> = process_tree(root)
+            .into_iter()
+            .filter(|pid| *pid != root)
+            .map(|pid| pid.to_string())
+            .collect();
+        if !descendants.is_empty() {
+            let _ = std::process::Command::new("kill")
+                .arg("-KILL")
+                .args(&descendants)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
 fn free_port() -> Result<u16, Error> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Error::Service(format!("no free port: {e}")))?;
