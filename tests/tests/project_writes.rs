@@ -556,6 +556,16 @@ async fn create_for_kharkiv(app: &TestApp, code: &str, idempotency_key: Option<&
     body
 }
 
+/// [`create_for_kharkiv`] without a key, which must succeed.
+async fn created_for_kharkiv(app: &TestApp, code: &str) {
+    let body = create_for_kharkiv(app, code, None).await;
+    assert_eq!(
+        body["data"]["createProject"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}
+
 /// [`create_for_kharkiv`] while another transaction holds the audit chain's
 /// lock and runs `sql`; that transaction commits once the create waits for
 /// it (for the lock, or for a row the other transaction wrote). PostgreSQL
@@ -670,12 +680,7 @@ async fn a_refused_create_does_not_wait_for_other_writers() {
             app.finish().await;
             continue;
         }
-        let body = create_for_kharkiv(&app, "UA-KHA-2026-901", None).await;
-        assert_eq!(
-            body["data"]["createProject"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        created_for_kharkiv(&app, "UA-KHA-2026-901").await;
         let other = app.db.begin().await.expect("begin");
         other
             .execute_unprepared("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -708,12 +713,7 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
             app.finish().await;
             continue;
         }
-        let body = create_for_kharkiv(&app, "UA-KHA-2026-888", None).await;
-        assert_eq!(
-            body["data"]["createProject"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        created_for_kharkiv(&app, "UA-KHA-2026-888").await;
         let body = create_while_another_writer_commits(
             &app,
             "UPDATE project SET code = 'UA-KHA-2026-889' WHERE code = 'UA-KHA-2026-888'",

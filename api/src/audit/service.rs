@@ -152,19 +152,8 @@ impl Writer {
                 },
             ));
         }
-        let checks = backend.build(checks);
-        let mut values = checks.values.map(|v| v.0).unwrap_or_default();
-        let sql = format!(
-            "WITH head AS ({}) SELECT head.seq, head.hash, \
-             nextval(pg_get_serial_sequence(${}, 'id')) AS reserved_id, checks.* \
-             FROM head, ({}) AS checks",
-            lock(backend),
-            values.len() + 1,
-            checks.sql
-        );
-        values.push(table.into());
         let row = txn
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .query_one_raw(reserving(backend, checks, table, Some(lock(backend))))
             .await?
             .ok_or_else(|| AppError::internal("audit head row missing"))?;
         let writer = Self::locked(txn, actor, &row)?;
@@ -389,17 +378,8 @@ impl Append {
         if backend != DbBackend::Postgres {
             return Ok(None);
         }
-        let checks = backend.build(checks);
-        let mut values = checks.values.map(|v| v.0).unwrap_or_default();
-        let sql = format!(
-            "SELECT nextval(pg_get_serial_sequence(${}, 'id')) AS reserved_id, checks.* \
-             FROM ({}) AS checks",
-            values.len() + 1,
-            checks.sql
-        );
-        values.push(table.into());
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .query_one_raw(reserving(backend, checks, table, None))
             .await?
             .ok_or_else(|| AppError::internal("the checks returned no row"))?;
         let reserved_id = row.try_get("", "reserved_id")?;
@@ -503,6 +483,33 @@ impl Append {
             .await?;
         Ok(())
     }
+}
+
+/// PostgreSQL: one row of `checks` with `reserved_id`, an id taken from the
+/// sequence of `table`; with `head` (the lock's statement), the head it
+/// returns (`seq`, `hash`) too.
+fn reserving(
+    backend: DbBackend,
+    checks: &SelectStatement,
+    table: &str,
+    head: Option<&str>,
+) -> Statement {
+    let checks = backend.build(checks);
+    let mut values = checks.values.map(|v| v.0).unwrap_or_default();
+    let reserve = format!(
+        "nextval(pg_get_serial_sequence(${}, 'id')) AS reserved_id",
+        values.len() + 1
+    );
+    values.push(table.into());
+    let sql = match head {
+        Some(head) => format!(
+            "WITH head AS ({head}) SELECT head.seq, head.hash, {reserve}, checks.* \
+             FROM head, ({}) AS checks",
+            checks.sql
+        ),
+        None => format!("SELECT {reserve}, checks.* FROM ({}) AS checks", checks.sql),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Takes the chain's lock in `txn` and returns the head row.

@@ -333,16 +333,10 @@ pub async fn create_as(
         };
         let created = append.insert(new_project(fields, columns))?;
         let changes = audit::snapshot(&created);
-        return match append
+        let committed = append
             .commit(operation, "Project", created.id, &changes)
-            .await
-        {
-            Ok(()) => Ok(Outcome::Done(created)),
-            Err(error) => match code_taken_meanwhile(&error, &code) {
-                Some(check) => Ok(Outcome::Refused(check.into_errors())),
-                None => Err(error),
-            },
-        };
+            .await;
+        return answer(committed, created, &code);
     }
     // With an idempotency key (writers with one key must be serialised), and
     // on SQLite: the lock, the checks and (PostgreSQL) the new id, one statement.
@@ -373,9 +367,19 @@ pub async fn create_as(
         idempotency.remember(&writer, created.id).await?;
     }
     writer.record(operation, "Project", created.id, &audit::snapshot(&created))?;
-    match writer.commit().await {
+    answer(writer.commit().await, created, &code)
+}
+
+/// The answer to a create whose commit ended with `committed`: the project,
+/// or the refusal a violated constraint stands for.
+fn answer(
+    committed: Result<()>,
+    created: project::Model,
+    code: &str,
+) -> Result<Outcome<project::Model>> {
+    match committed {
         Ok(()) => Ok(Outcome::Done(created)),
-        Err(error) => match code_taken_meanwhile(&error, &code) {
+        Err(error) => match code_taken_meanwhile(&error, code) {
             Some(check) => Ok(Outcome::Refused(check.into_errors())),
             None => Err(error),
         },
