@@ -440,7 +440,8 @@ async fn one(
         caller.principal.clone(),
         queue.clone(),
         state.metrics.clone(),
-    );
+    )
+    .appending(state.appends.clone());
     // The engine resolves fields of one response key once, their selections
     // merged: such a request takes the general path.
     let loaders = if compiled::keys_repeat(document, operation.operation_name.as_deref()) {

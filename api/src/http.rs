@@ -38,6 +38,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// Where creates are written: concurrent ones grouped into one statement.
+    pub appends: crate::audit::append::Appends,
     /// The GraphQL schema.
     pub schema: AppSchema,
     /// Bearer token verification.

@@ -30,6 +30,7 @@ use sea_orm::{
     IdenStatic, Iterable, ModelTrait, QueryFilter, QueryResult, QueryTrait, Select, Value,
 };
 
+use crate::audit::append::Appends;
 use crate::auth::Principal;
 use crate::compiled::{JsonPages, JsonText, Splices};
 use crate::error::{AppError, Result};
@@ -516,6 +517,9 @@ type Places = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// The loaders of one request.
 pub struct Loaders {
     db: DatabaseConnection,
+    /// Where creates are written (grouped over HTTP and WebSocket, see
+    /// [`Loaders::appending`]).
+    appends: Appends,
     principal: Principal,
     /// By loader type, then by place: looked up without building a key.
     created: Mutex<HashMap<TypeId, Places>>,
@@ -540,6 +544,7 @@ impl Loaders {
     /// of their own (for executions that are streams, like subscriptions).
     pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
         Self {
+            appends: Appends::direct(db.clone()),
             db,
             principal,
             created: Mutex::new(HashMap::new()),
@@ -559,6 +564,13 @@ impl Loaders {
             general_only: true,
             ..self
         }
+    }
+
+    /// These loaders, writing creates through the instance's `appends`
+    /// (which group concurrent creates into one statement) instead of one
+    /// statement each.
+    pub fn appending(self, appends: Appends) -> Self {
+        Self { appends, ..self }
     }
 
     /// These loaders, with pages built as JSON written into the response's
@@ -602,6 +614,11 @@ impl Loaders {
     /// The database connection.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Where creates are written.
+    pub fn appends(&self) -> &Appends {
+        &self.appends
     }
 
     /// Forgets the loaders and the rows read so far: called before each

@@ -71,6 +71,7 @@ impl Application {
         let (shutdown, shutdown_seen) = watch::channel(false);
         let router = http::router(AppState {
             db: db.clone(),
+            appends: crate::audit::append::Appends::grouped(db.clone()),
             schema: build_schema_with(&config.limits),
             verifier: Arc::new(verifier),
             changes,

@@ -415,7 +415,10 @@ impl Connection {
         principal: Principal,
     ) -> JoinHandle<()> {
         let request = request
-            .data(Loaders::new(self.state.db.clone(), principal.clone()))
+            .data(
+                Loaders::new(self.state.db.clone(), principal.clone())
+                    .appending(self.state.appends.clone()),
+            )
             .data(principal)
             .data(self.lang)
             .data(Arc::clone(&self.state.changes));

@@ -805,3 +805,118 @@ async fn concurrent_creates_append_one_event_each_in_commit_order() {
         app.finish().await;
     }
 }
+
+/// Creates that arrive while another create is being written are written
+/// together afterwards, by one statement (PostgreSQL): their events share
+/// the time they were committed at, and the chain stays intact. When one of
+/// them cannot be written (its code was taken by another create of the same
+/// group), the others are written one at a time and only that one is refused.
+#[tokio::test]
+async fn creates_that_arrive_together_are_written_together() {
+    use futures_util::future::join_all;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+    for app in spawn_apps(true).await {
+        if app.backend != "postgres" {
+            app.finish().await;
+            continue;
+        }
+        for (round, codes) in [
+            (
+                1,
+                (0..8)
+                    .map(|n| format!("UA-KHA-2026-6{n:02}"))
+                    .collect::<Vec<_>>(),
+            ),
+            // Two creates with one code: both pass their checks, one is refused.
+            (
+                2,
+                (0..8)
+                    .map(|n| format!("UA-KHA-2026-7{:02}", Ord::min(n, 6)))
+                    .collect::<Vec<_>>(),
+            ),
+        ] {
+            let reserved = || async {
+                app.db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT last_value FROM project_id_seq",
+                    ))
+                    .await
+                    .expect("sequence")
+                    .expect("row")
+                    .try_get::<i64>("", "last_value")
+                    .expect("last_value")
+            };
+            let before = reserved().await;
+            // Another writer holds the chain's lock: the first create's
+            // statement waits for it, and the others queue behind it.
+            let other = app.db.begin().await.expect("begin");
+            other
+                .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+                .await
+                .expect("lock");
+            let (bodies, ()) = tokio::join!(
+                join_all(
+                    codes
+                        .iter()
+                        .map(|code| create_for_kharkiv(&app, code, None))
+                ),
+                async {
+                    // Until every create has read its checks and its id.
+                    let mut checked = false;
+                    for _ in 0..500 {
+                        if reserved().await >= before + codes.len() as i64 {
+                            checked = true;
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    assert!(
+                        checked,
+                        "round {round}: the creates never read their checks"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    other.commit().await.expect("commit");
+                }
+            );
+            let refused: Vec<_> = bodies
+                .iter()
+                .filter(|body| body["data"]["createProject"]["userErrors"] != json!([]))
+                .collect();
+            let events = entity::audit_event::Entity::find()
+                .filter(Expr::col(entity::audit_event::Column::Operation).eq("createProject"))
+                .all(&app.db)
+                .await
+                .expect("events");
+            let ours: Vec<_> = events
+                .iter()
+                .filter(|event| {
+                    codes
+                        .iter()
+                        .any(|code| event.changes.contains(&format!("\"code\":\"{code}\"")))
+                })
+                .collect();
+            if round == 1 {
+                assert!(refused.is_empty(), "{refused:?}");
+                assert_eq!(ours.len(), 8, "one event per create");
+                let mut times: Vec<_> = ours.iter().map(|event| event.occurred_at).collect();
+                times.sort();
+                times.dedup();
+                assert!(
+                    times.len() < 8,
+                    "creates queued behind one another were written together: {times:?}"
+                );
+            } else {
+                assert_eq!(refused.len(), 1, "{bodies:?}");
+                assert_eq!(
+                    refused[0]["data"]["createProject"]["userErrors"][0]["code"],
+                    "DUPLICATE"
+                );
+                assert_eq!(ours.len(), 7, "one event per project created");
+            }
+            assert_eq!(verify(&app.db).await.expect("verify").broken_at, None);
+        }
+        app.finish().await;
+    }
+}

@@ -2,6 +2,7 @@
 //! transaction; `auditEvents` and `history` read it; `alliance audit verify`
 //! walks the chain.
 
+pub mod append;
 pub mod idempotency;
 pub mod query;
 pub mod service;

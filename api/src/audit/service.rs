@@ -4,8 +4,9 @@
 //! chain's head row first (so writers append one at a time and sequence order
 //! is commit order, on SQLite and PostgreSQL alike), records one event per
 //! change, and commits the changes, the events and the new head together.
-//! A create on PostgreSQL may instead be an [`Append`]: one statement, its own
-//! transaction, that takes the same lock, so the same order holds.
+//! A create on PostgreSQL may instead be an [`super::append::Append`]: one
+//! statement, its own transaction, that takes the same lock, so the same
+//! order holds.
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, audit_head};
@@ -345,150 +346,10 @@ impl Writer {
     }
 }
 
-/// A create on PostgreSQL: a write that only adds one row, whose checks a
-/// constraint also enforces, and records one event. Unlike a [`Writer`] it
-/// holds the chain's lock for one statement, not for every round trip of the
-/// write: its checks and the new row's id are read first, without the lock
-/// and outside any transaction, and the row, its event and the new head are
-/// then one statement that commits on its own. That statement takes the lock
-/// (`FOR UPDATE` on the head, in a common table) and chains the event to the
-/// head it locked; the event's hash and time are computed under the lock by
-/// PostgreSQL, so sequence order stays commit order and `occurred_at` grows
-/// with it. The checks may be stale by the time the row is written, as those
-/// of [`Writer::begin_checked`] may: answer a constraint's violation at
-/// commit as the check would have.
-pub struct Append {
-    db: DatabaseConnection,
-    actor: Actor,
-    reserved_id: i64,
-    insert: Option<Statement>,
-}
-
-impl Append {
-    /// Reads `checks` (a select of one row, see [`Writer::begin_checked`])
-    /// and reserves an id of `table`, in one statement without the lock;
-    /// `None` on SQLite, whose writers take a [`Writer`].
-    pub async fn begin_checked(
-        db: &DatabaseConnection,
-        actor: Actor,
-        checks: &SelectStatement,
-        table: &str,
-    ) -> Result<Option<(Self, Checked)>> {
-        let backend = db.get_database_backend();
-        if backend != DbBackend::Postgres {
-            return Ok(None);
-        }
-        let row = db
-            .query_one_raw(reserving(backend, checks, table, None))
-            .await?
-            .ok_or_else(|| AppError::internal("the checks returned no row"))?;
-        let reserved_id = row.try_get("", "reserved_id")?;
-        let append = Self {
-            db: db.clone(),
-            actor,
-            reserved_id,
-            insert: None,
-        };
-        Ok(Some((
-            append,
-            Checked {
-                row,
-                reserved_id: Some(reserved_id),
-            },
-        )))
-    }
-
-    /// The row `model` as it will be stored, under the reserved id (every
-    /// column set but the id); written at [`Append::commit`].
-    pub fn insert<A>(&mut self, mut model: A) -> Result<<A::Entity as EntityTrait>::Model>
-    where
-        A: ActiveModelTrait + TryIntoModel<<A::Entity as EntityTrait>::Model>,
-        A::Entity: Table,
-    {
-        model.set(<A::Entity as Table>::id_column(), self.reserved_id.into());
-        let stored = model.clone().try_into_model()?;
-        let backend = self.db.get_database_backend();
-        self.insert = Some(<A::Entity as EntityTrait>::insert(model).build(backend));
-        Ok(stored)
-    }
-
-    /// Writes the row, the event of its creation (`operation` on
-    /// `entity_type` `entity_id`, with `changes`), the new head and the
-    /// wake-up of live subscriptions in one statement, which commits.
-    pub async fn commit(
-        self,
-        operation: &str,
-        entity_type: &str,
-        entity_id: i64,
-        changes: &Value,
-    ) -> Result<()> {
-        let backend = self.db.get_database_backend();
-        let insert = self
-            .insert
-            .ok_or_else(|| AppError::internal("a create without its row"))?;
-        let changes = serde_json::to_string(changes)
-            .map_err(|e| AppError::internal(format!("cannot encode changes: {e}")))?;
-        // The canonical encoding (see [`canonical`]) after its sequence number
-        // and time, which are known only under the lock.
-        let rest = serde_json::json!([
-            self.actor.subject,
-            self.actor.role,
-            operation,
-            entity_type,
-            entity_id,
-            changes
-        ])
-        .to_string();
-        let mut values = insert.values.map(|v| v.0).unwrap_or_default();
-        let n = values.len();
-        let sql = format!(
-            "WITH w0 AS ({insert}), \
-             locked AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), \
-             event AS (SELECT seq + 1 AS seq, hash AS prev_hash, \
-               date_trunc('microseconds', clock_timestamp()) AS occurred_at FROM locked), \
-             chained AS (SELECT seq, prev_hash, occurred_at, \
-               encode(sha256(convert_to(prev_hash || E'\\n' || '[' || seq || ',\"' || \
-               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || \
-               '\",' || substr(${rest}, 2), 'UTF8')), 'hex') AS hash FROM event), \
-             w1 AS (INSERT INTO audit_event (seq, occurred_at, actor, role, operation, \
-               entity_type, entity_id, changes, prev_hash, hash) \
-               SELECT seq, occurred_at, ${actor}, ${role}, ${operation}, ${entity_type}, \
-               ${entity_id}, ${changes}, prev_hash, hash FROM chained), \
-             head AS (UPDATE audit_head SET seq = chained.seq, hash = chained.hash \
-               FROM chained WHERE audit_head.id = 1) \
-             SELECT pg_notify(${channel}, CAST(seq AS text)) FROM chained",
-            insert = insert.sql,
-            rest = n + 1,
-            actor = n + 2,
-            role = n + 3,
-            operation = n + 4,
-            entity_type = n + 5,
-            entity_id = n + 6,
-            changes = n + 7,
-            channel = n + 8,
-        );
-        values.extend([
-            rest.into(),
-            self.actor.subject.into(),
-            self.actor.role.into(),
-            operation.into(),
-            entity_type.into(),
-            entity_id.into(),
-            changes.into(),
-            // Delivered to every listening instance when the statement commits.
-            crate::feed::signal::CHANNEL.into(),
-        ]);
-        self.db
-            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        Ok(())
-    }
-}
-
 /// PostgreSQL: one row of `checks` with `reserved_id`, an id taken from the
 /// sequence of `table`; with `head` (the lock's statement), the head it
 /// returns (`seq`, `hash`) too.
-fn reserving(
+pub(super) fn reserving(
     backend: DbBackend,
     checks: &SelectStatement,
     table: &str,

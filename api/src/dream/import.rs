@@ -10,6 +10,7 @@ use entity::{member, member_identifier, project, territory};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
+use crate::audit::append::Appends;
 use crate::auth::{Principal, Role};
 use crate::codes::{Code, Theme};
 use crate::dream::record::{DreamProject, Mapped};
@@ -252,7 +253,15 @@ async fn create(
         owner_id,
     };
     Ok(
-        match write::create_as(db, principal, fields, None, OPERATION).await? {
+        match write::create_as(
+            &Appends::direct(db.clone()),
+            principal,
+            fields,
+            None,
+            OPERATION,
+        )
+        .await?
+        {
             Outcome::Done(project) => Fate::Created(project.code),
             Outcome::Refused(errors) => Fate::Rejected(refusal(&errors)),
         },

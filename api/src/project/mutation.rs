@@ -317,7 +317,8 @@ impl ProjectMutation {
             owner_id: graphql::member_id(&input.owner_id, "input.ownerId")?,
         };
         let idempotency = Idempotency::new(input.idempotency_key, "createProject", &fields)?;
-        let outcome = write::create(loaders.db(), loaders.principal(), fields, idempotency).await?;
+        let outcome =
+            write::create(loaders.appends(), loaders.principal(), fields, idempotency).await?;
         Ok(outcome.into())
     }
 

@@ -11,8 +11,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::audit::append::{Append, Appends};
 use crate::audit::idempotency::Idempotency;
-use crate::audit::service::{self as audit, Actor, Append, Writer};
+use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
@@ -302,18 +303,18 @@ fn may_write_for(principal: &Principal, owner_id: i64) -> Result<Actor> {
 /// Creates a project as a draft. With an idempotency key, a repeat of the same
 /// input by the same caller returns the first project without writing again.
 pub async fn create(
-    db: &DatabaseConnection,
+    appends: &Appends,
     principal: &Principal,
     fields: ProjectFields,
     idempotency: Option<Idempotency>,
 ) -> Result<Outcome<project::Model>> {
-    create_as(db, principal, fields, idempotency, "createProject").await
+    create_as(appends, principal, fields, idempotency, "createProject").await
 }
 
 /// Creates a draft project, recording the change as `operation` (for example
-/// `importDreamProject`).
+/// `importDreamProject`), written through `appends`.
 pub async fn create_as(
-    db: &DatabaseConnection,
+    appends: &Appends,
     principal: &Principal,
     fields: ProjectFields,
     idempotency: Option<Idempotency>,
@@ -321,8 +322,13 @@ pub async fn create_as(
 ) -> Result<Outcome<project::Model>> {
     let actor = may_write_for(principal, fields.owner_id)?;
     if idempotency.is_none()
-        && let Some((mut append, found)) =
-            Append::begin_checked(db, actor.clone(), &references(&fields, None), "project").await?
+        && let Some((mut append, found)) = Append::begin_checked(
+            appends,
+            actor.clone(),
+            &references(&fields, None),
+            "project",
+        )
+        .await?
     {
         // PostgreSQL: the checks and the new id, then the row, its event and
         // the new head in one statement that takes the chain's lock.
@@ -341,7 +347,7 @@ pub async fn create_as(
     // With an idempotency key (writers with one key must be serialised), and
     // on SQLite: the lock, the checks and (PostgreSQL) the new id, one statement.
     let (mut writer, found) =
-        Writer::begin_checked(db, actor, &references(&fields, None), "project").await?;
+        Writer::begin_checked(appends.db(), actor, &references(&fields, None), "project").await?;
     if let Some(idempotency) = &idempotency
         && let Some(first) = idempotency.replay::<project::Entity>(&writer).await?
     {
