@@ -32,8 +32,8 @@
 //! Over HTTP the JSON text goes into the response as it is ([`Splices`]):
 //! it is not parsed into the engine's values and written out again.
 
-use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -145,6 +145,9 @@ pub struct Row {
     /// The column of the listed row that the joined row's id is in, and the
     /// prefix of the joined row's columns.
     joined: Option<(&'static str, String)>,
+    /// The columns read so far (`{prefix}{column}`): the rows' statement
+    /// selects only these ([`Built::narrow`]).
+    used: RefCell<BTreeSet<String>>,
 }
 
 impl Row {
@@ -154,11 +157,20 @@ impl Row {
             alias: alias.to_owned(),
             prefix: String::new(),
             joined: None,
+            used: RefCell::default(),
         }
+    }
+
+    /// Notes that column `name` is read.
+    fn read(&self, name: &str) {
+        self.used
+            .borrow_mut()
+            .insert(format!("{}{name}", self.prefix));
     }
 
     /// Column `name` of the row.
     fn column(&self, name: &str) -> Expr {
+        self.read(name);
         Expr::col((
             Alias::new(self.alias.as_str()),
             Alias::new(format!("{}{name}", self.prefix)),
@@ -171,12 +183,61 @@ impl Row {
     /// placeholders (code lists make them long, and they are in every
     /// statement).
     fn sql(&self, name: &str) -> String {
+        self.read(name);
         format!(
             "\"{}\".\"{}{}\"",
             self.alias.replace('"', "\"\""),
             self.prefix.replace('"', "\"\""),
             name.replace('"', "\"\"")
         )
+    }
+}
+
+/// A row's object for a selection, and the row's columns it reads.
+pub struct Built {
+    /// The object (`json_build_object(…)`).
+    pub object: Expr,
+    /// The columns read, as the row's statement names them.
+    columns: BTreeSet<String>,
+}
+
+impl Built {
+    /// Narrows `rows`, a statement of the rows of `E` (table `E`'s own
+    /// columns, and those of a row joined under alias `joined` as
+    /// `{joined}_{column}`), to the columns the object reads and `keep`.
+    /// Rows read for a page carry fewer bytes through its sort: a list's
+    /// object seldom shows a description, say.
+    fn narrow<E: EntityTrait>(
+        &self,
+        rows: &mut SelectStatement,
+        joined: Option<&str>,
+        keep: &[&str],
+    ) {
+        rows.clear_selects();
+        let own = self
+            .columns
+            .iter()
+            .map(String::as_str)
+            .chain(keep.iter().copied())
+            .collect::<BTreeSet<_>>();
+        for name in own {
+            let from_join = joined.and_then(|joined| {
+                name.strip_prefix(joined)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .map(|column| (joined, column))
+            });
+            match from_join {
+                Some((joined, column)) => {
+                    rows.expr_as(
+                        Expr::col((Alias::new(joined), Alias::new(column))),
+                        Alias::new(name),
+                    );
+                }
+                None => {
+                    rows.column((E::default(), Alias::new(name)));
+                }
+            }
+        }
     }
 }
 
@@ -193,12 +254,13 @@ pub fn to_one<N: JsonNode>(
     // The row under an alias of its own: fields under it (lists, rows of
     // the same table) refer to it unambiguously.
     let alias = compiler.alias();
-    let object = compiler.object::<N>(selection, &alias)?;
-    let row = N::find_visible(compiler.principal)
+    let built = compiler.object::<N>(selection, &alias)?;
+    let mut row = N::find_visible(compiler.principal)
         .filter(Expr::col((N::default(), N::id_column())).eq(id))
         .into_query();
+    built.narrow::<N>(&mut row, None, &[]);
     let query = Query::select()
-        .expr(object)
+        .expr(built.object)
         .from_subquery(row, Alias::new(alias.as_str()))
         .to_owned();
     Some(Expr::SubQuery(
@@ -244,8 +306,7 @@ where
                             .map(|(through, joined)| (through.column, format!("{joined}_"))),
                         ..Row::new(&alias)
                     };
-                    let object =
-                        compiler.object_in::<R::Entity>(&field.selection_set.node, &row)?;
+                    let built = compiler.built_in::<R::Entity>(&field.selection_set.node, &row)?;
                     let select = match through {
                         Some(_) => R::Entity::find(),
                         None => R::select_under_visible(compiler.principal),
@@ -255,8 +316,13 @@ where
                         let listed = R::Entity::default();
                         through.join(compiler.principal, &mut rows, listed.table_name(), joined);
                     }
+                    built.narrow::<R::Entity>(
+                        &mut rows,
+                        through.as_ref().map(|(_, joined)| joined.as_str()),
+                        &[key.column.as_str(), key.id.as_str()],
+                    );
                     let nodes = aggregate(
-                        object,
+                        built.object,
                         key,
                         &alias,
                         "coalesce(json_agg($1 ORDER BY $2 {direction}, $3 {direction}), '[]')",
@@ -331,15 +397,16 @@ pub fn root_page<E: EntityTrait>(
     select: Select<E>,
     key: SortKey<E>,
     page: &Page,
-    object: Expr,
+    built: Built,
 ) -> Result<SelectStatement> {
     let (select, order) = pagination::apply_page(select, &key, page)?;
-    let rows = select
+    let mut rows = select
         .order_by(key.column, order.clone())
         .order_by(key.id, order)
         .limit(page.limit)
         .into_query();
-    Ok(aggregate(object, key, PAGE, AS_TEXT)
+    built.narrow::<E>(&mut rows, None, &[key.column.as_str(), key.id.as_str()]);
+    Ok(aggregate(built.object, key, PAGE, AS_TEXT)
         .from_subquery(rows, Alias::new(PAGE))
         .to_owned())
 }
@@ -347,11 +414,12 @@ pub fn root_page<E: EntityTrait>(
 /// The statement that builds the object of the first row of `select` (a
 /// visible row by a unique key) as one JSON text (column `nodes`); no row
 /// when there is none. `object` is built over the row's alias [`PAGE`].
-pub fn one_row<E: EntityTrait>(select: Select<E>, object: Expr) -> SelectStatement {
-    let row = select.limit(1).into_query();
+pub fn one_row<E: EntityTrait>(select: Select<E>, built: Built) -> SelectStatement {
+    let mut row = select.limit(1).into_query();
+    built.narrow::<E>(&mut row, None, &[]);
     Query::select()
         .expr_as(
-            Expr::cust_with_exprs("CAST($1 AS text)", [object]),
+            Expr::cust_with_exprs("CAST($1 AS text)", [built.object]),
             Alias::new("nodes"),
         )
         .from_subquery(row, Alias::new(PAGE))
@@ -548,9 +616,19 @@ impl<'a> Compiler<'a> {
     }
 
     /// The object of a row of `N` for `selection`, its columns in table (or
-    /// alias) `row`.
-    pub fn object<N: JsonNode>(&self, selection: &SelectionSet, row: &str) -> Option<Expr> {
-        self.object_in::<N>(selection, &Row::new(row))
+    /// alias) `row`, and the columns it reads.
+    pub fn object<N: JsonNode>(&self, selection: &SelectionSet, row: &str) -> Option<Built> {
+        self.built_in::<N>(selection, &Row::new(row))
+    }
+
+    /// The object of a row of `N` for `selection`, its columns at `row`,
+    /// and the columns it reads there.
+    fn built_in<N: JsonNode>(&self, selection: &SelectionSet, row: &Row) -> Option<Built> {
+        let object = self.object_in::<N>(selection, row)?;
+        Some(Built {
+            object,
+            columns: row.used.take(),
+        })
     }
 
     /// The object of a row of `N` for `selection`, its columns at `row`.
@@ -596,15 +674,19 @@ impl<'a> Compiler<'a> {
                     if leaf {
                         return None;
                     }
-                    let source = match &row.joined {
-                        Some((joined, prefix)) if *joined == name => Source::Joined(&Row {
-                            alias: row.alias.clone(),
-                            prefix: prefix.clone(),
-                            joined: None,
-                        }),
-                        _ => Source::Id(column(name)),
+                    let Some((_, prefix)) = row.joined.as_ref().filter(|(j, _)| *j == name) else {
+                        return object(self, &field.selection_set.node, Source::Id(column(name)));
                     };
-                    object(self, &field.selection_set.node, source)
+                    // The joined row's columns, read through the listed row's.
+                    let joined = Row {
+                        alias: row.alias.clone(),
+                        prefix: prefix.clone(),
+                        joined: None,
+                        used: RefCell::default(),
+                    };
+                    let built = object(self, &field.selection_set.node, Source::Joined(&joined));
+                    row.used.borrow_mut().append(&mut joined.used.borrow_mut());
+                    built
                 }
                 JsonField::List(list) => {
                     if leaf {
@@ -697,7 +779,7 @@ pub struct JsonPages<R> {
     principal: Principal,
     /// The object of a node, over the page's rows ([`PAGE`]); `None` when
     /// the selection of this place cannot be built as JSON.
-    object: Option<Expr>,
+    object: Option<Built>,
     relation: PhantomData<fn() -> R>,
 }
 
@@ -708,7 +790,7 @@ impl<R: Children> JsonPages<R> {
     }
 
     /// The loader of the pages whose nodes are built by `object`.
-    pub fn new(db: DatabaseConnection, principal: Principal, object: Option<Expr>) -> Self {
+    pub fn new(db: DatabaseConnection, principal: Principal, object: Option<Built>) -> Self {
         Self {
             db,
             principal,
@@ -719,14 +801,15 @@ impl<R: Children> JsonPages<R> {
 
     /// The statement: for each parent, its page through the sort index
     /// (`LATERAL … LIMIT`) and the page's nodes aggregated in list order.
-    fn statement(&self, object: &Expr, parents: &[i64], page: &Page) -> Result<SelectStatement> {
+    fn statement(&self, built: &Built, parents: &[i64], page: &Page) -> Result<SelectStatement> {
         let parents_alias = Alias::new("__parents");
         // `VALUES` names its column `column1`.
         let parent_id = (parents_alias.clone(), Alias::new("column1"));
         // The parents come from the resolvers: the rows check all of their visibility.
         let select = R::select(&self.principal);
-        let (rows, key) = page_rows::<R>(select, page, Expr::col(parent_id.clone()))?;
-        let aggregated = aggregate(object.clone(), key, PAGE, AS_TEXT)
+        let (mut rows, key) = page_rows::<R>(select, page, Expr::col(parent_id.clone()))?;
+        built.narrow::<R::Entity>(&mut rows, None, &[key.column.as_str(), key.id.as_str()]);
+        let aggregated = aggregate(built.object.clone(), key, PAGE, AS_TEXT)
             .from_subquery(rows, Alias::new(PAGE))
             .to_owned();
         Ok(Query::select()
@@ -1015,6 +1098,72 @@ fn minify(json: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A root page of projects and the participants under each, as
+    /// PostgreSQL's statement text, for the nodes' selection `nodes`.
+    fn projects_statement(nodes: &str) -> String {
+        let document =
+            async_graphql::parser::parse_query(format!("{{ projects {{ nodes {{ {nodes} }} }} }}"))
+                .expect("query");
+        let operation = document.operations.iter().next().expect("operation").1;
+        let Selection::Field(projects) = &operation.node.selection_set.node.items[0].node else {
+            panic!("a field");
+        };
+        let Selection::Field(nodes) = &projects.node.selection_set.node.items[0].node else {
+            panic!("a field");
+        };
+        let registry = Registry::default();
+        let principal = Principal::Anonymous;
+        let compiler = Compiler::new(&document.fragments, &registry, &principal, Lang::En);
+        let built = compiler
+            .object::<entity::project::Entity>(&nodes.node.selection_set.node, PAGE)
+            .expect("built");
+        let key = crate::project::service::newest_first(
+            entity::project::Column::CreatedAt,
+            entity::project::Column::Id,
+        );
+        let page = PageArgs {
+            first: Some(50),
+            ..PageArgs::default()
+        }
+        .validate(key.name)
+        .expect("page");
+        let statement =
+            root_page(entity::project::Entity::find(), key, &page, built).expect("statement");
+        statement.to_string(sea_orm::sea_query::PostgresQueryBuilder)
+    }
+
+    #[test]
+    fn pages_read_only_the_columns_their_nodes_show() {
+        let narrow = projects_statement(
+            "code title owner { name } participants(first: 10) { nodes { allianceRole member { name } } }",
+        );
+        // What the nodes show, the sort key, and the ids the lists and
+        // rows under them are found by.
+        for shown in [
+            "\"code\"",
+            "\"title_en\"",
+            "\"created_at\"",
+            "\"owner_id\"",
+            "\"alliance_role\"",
+            "\"member_id\"",
+        ] {
+            assert!(narrow.contains(shown), "{shown} in {narrow}");
+        }
+        // Neither the projects' texts they do not show, nor the
+        // participants' other columns, are carried through the sorts.
+        for left_out in [
+            "description_en",
+            "description_uk",
+            "budget_minor",
+            "iati_role",
+        ] {
+            assert!(!narrow.contains(left_out), "{left_out} in {narrow}");
+        }
+        let wide = projects_statement("code description");
+        assert!(wide.contains("\"description_en\""), "{wide}");
+        assert!(!wide.contains("budget_minor"), "{wide}");
+    }
 
     #[test]
     fn placeholders_become_their_texts_without_whitespace() {

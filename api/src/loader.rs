@@ -863,7 +863,7 @@ impl Loaders {
         field: &str,
         parent: i64,
         page: Page,
-        object: impl FnOnce() -> Option<Expr>,
+        object: impl FnOnce() -> Option<crate::compiled::Built>,
     ) -> Result<Option<(Arc<str>, TotalCount)>> {
         if !self.builds_json() {
             return Ok(None);

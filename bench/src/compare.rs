@@ -1014,6 +1014,13 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         other => services.iter().find(|s| s.peer == other),
                     };
                     let pid = service.and_then(Service::pid);
+                    // Every measurement starts with no dirty pages of the one
+                    // before to write out: a checkpoint spread over the next
+                    // one (the data set's, or the creates' of Q6) stalls
+                    // commits, whichever implementation happens to be running.
+                    if let Err(error) = db.execute_unprepared("CHECKPOINT").await {
+                        eprintln!("no checkpoint before the measurement: {error}");
+                    }
                     let failed_before = match peer {
                         Peer::Alliance => {
                             failed_operations(&http, &url_of(peer).unwrap_or_default()).await
