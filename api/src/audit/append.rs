@@ -11,7 +11,7 @@
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryTrait,
-    Statement, TryIntoModel,
+    SqlErr, Statement, TryIntoModel,
 };
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -45,9 +45,11 @@ impl Appends {
     /// On PostgreSQL, creates that arrive while others are being written
     /// are written together, by one statement, as soon as those commit
     /// (at most [`GROUP`] at a time, in the order they arrived). A lone
-    /// create does not wait: it is written at once. A group that fails
-    /// (one create's code taken meanwhile, say) is written again one create
-    /// at a time, so that each gets its own answer. On SQLite, as
+    /// create does not wait: it is written at once. A group that a violated
+    /// constraint rolled back (one create's code taken meanwhile, say) is
+    /// written again one create at a time, so that each gets its own answer;
+    /// any other failure is the answer of every create of the group. A
+    /// queued create whose caller has gone is not written. On SQLite, as
     /// [`Appends::direct`]. Spawns the writing task on the current Tokio
     /// runtime; it ends when the last handle is dropped.
     pub fn grouped(db: DatabaseConnection) -> Self {
@@ -199,14 +201,33 @@ async fn write_groups(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(GROUP);
     // Waits for one create, then takes every other one queued meanwhile.
     while queue.recv_many(&mut jobs, GROUP).await > 0 {
+        // A create whose caller has gone (a timeout, a disconnect) is not
+        // written: nothing of it is yet, and nobody would learn its answer.
+        jobs.retain(|job| !job.reply.is_closed());
         if jobs.len() > 1 {
             let group: Vec<&Pending> = jobs.iter().map(|job| &job.pending).collect();
-            if write(&db, &group).await.is_ok() {
-                for job in jobs.drain(..) {
-                    // A caller that has gone away needs no answer.
-                    let _ = job.reply.send(Ok(()));
+            match write(&db, &group).await {
+                Ok(()) => {
+                    for job in jobs.drain(..) {
+                        // A caller that has gone away meanwhile needs no answer.
+                        let _ = job.reply.send(Ok(()));
+                    }
+                    continue;
                 }
-                continue;
+                // A violated constraint rolled the group back (a code two of
+                // its creates took, say): each is written again on its own
+                // and gets its own answer.
+                Err(error) if violates_constraint(&error) => {}
+                // Anything else (the database away, say) is every create's
+                // answer: written again one by one, they would fail alike,
+                // one after another.
+                Err(error) => {
+                    let shared = std::sync::Arc::new(error);
+                    for job in jobs.drain(..) {
+                        let _ = job.reply.send(Err(AppError::from(shared.clone())));
+                    }
+                    continue;
+                }
             }
         }
         for job in jobs.drain(..) {
@@ -214,6 +235,18 @@ async fn write_groups(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
             let _ = job.reply.send(written);
         }
     }
+}
+
+/// Whether `error` is a violated unique or foreign-key constraint, which
+/// rolls back the statement and nothing else.
+fn violates_constraint(error: &AppError) -> bool {
+    let AppError::Database(error) = error else {
+        return false;
+    };
+    matches!(
+        error.sql_err(),
+        Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_))
+    )
 }
 
 /// Writes `group` by one statement (see [`statement`]), which commits.
@@ -325,9 +358,12 @@ fn statement(backend: DbBackend, group: &[&Pending]) -> Statement {
 }
 
 /// `sql` with its placeholders (`$1`, `$2`, …) numbered `by` higher, so
-/// that statements can be joined into one; quoted names and strings are
-/// copied as they are.
+/// that statements can be joined into one; names in double quotes and
+/// strings in single quotes are copied as they are. For statements as the
+/// builder writes them with every value a placeholder: escaped strings
+/// (`E'…'`), dollar quoting and comments are not told apart.
 fn shift_placeholders(sql: &str, by: usize) -> String {
+    debug_assert!(!sql.contains("E'") && !sql.contains("$$") && !sql.contains("--"));
     let mut out = String::with_capacity(sql.len() + sql.len() / 8);
     let mut quote = None;
     let mut chars = sql.chars().peekable();
