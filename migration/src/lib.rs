@@ -10,6 +10,7 @@ mod m20261128_000002_seed_reference_data;
 mod m20261128_000003_create_audit_trail;
 mod m20261128_000004_add_match_acceptance;
 mod m20261128_000005_sorted_child_indexes;
+mod m20261203_000006_project_territory_status_index;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_audit_trail::Migration),
             Box::new(m20261128_000004_add_match_acceptance::Migration),
             Box::new(m20261128_000005_sorted_child_indexes::Migration),
+            Box::new(m20261203_000006_project_territory_status_index::Migration),
         ]
     }
 }
