@@ -566,6 +566,38 @@ async fn created_for_kharkiv(app: &TestApp, code: &str) {
     );
 }
 
+/// Another transaction that holds the audit chain's lock until it commits
+/// or rolls back: every write waits for it. PostgreSQL only.
+async fn hold_chain_lock(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let other = app.db.begin().await.expect("begin");
+    other
+        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .await
+        .expect("lock");
+    other
+}
+
+/// The `createProject` events of the projects with these codes, in chain
+/// order.
+async fn create_events(app: &TestApp, codes: &[String]) -> Vec<entity::audit_event::Model> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+    entity::audit_event::Entity::find()
+        .filter(Expr::col(entity::audit_event::Column::Operation).eq("createProject"))
+        .order_by_asc(entity::audit_event::Column::Seq)
+        .all(&app.db)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|event| {
+            codes
+                .iter()
+                .any(|code| event.changes.contains(&format!("\"code\":\"{code}\"")))
+        })
+        .collect()
+}
+
 /// [`create_for_kharkiv`] while another transaction holds the audit chain's
 /// lock and runs `sql`; that transaction commits once the create waits for
 /// it (for the lock, or for a row the other transaction wrote). PostgreSQL
@@ -576,12 +608,8 @@ async fn create_while_another_writer_commits(
     code: &str,
     idempotency_key: Option<&str>,
 ) -> Value {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let other = app.db.begin().await.expect("begin");
-    other
-        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .await
-        .expect("lock");
+    use sea_orm::ConnectionTrait;
+    let other = hold_chain_lock(app).await;
     other
         .execute_unprepared(sql)
         .await
@@ -674,18 +702,13 @@ async fn a_code_taken_while_a_create_waits_for_the_lock_is_refused_as_a_duplicat
 /// checks of a create without an idempotency key do not wait for the lock.
 #[tokio::test]
 async fn a_refused_create_does_not_wait_for_other_writers() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     for app in spawn_apps(true).await {
         if app.backend != "postgres" {
             app.finish().await;
             continue;
         }
         created_for_kharkiv(&app, "UA-KHA-2026-901").await;
-        let other = app.db.begin().await.expect("begin");
-        other
-            .execute_unprepared("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-            .await
-            .expect("lock");
+        let other = hold_chain_lock(&app).await;
         let body = tokio::time::timeout(
             std::time::Duration::from_secs(10),
             create_for_kharkiv(&app, "UA-KHA-2026-901", None),
@@ -741,7 +764,6 @@ async fn a_code_freed_while_a_create_waits_for_the_lock_is_taken() {
 /// without gaps, times that grow with them, every project with its event.
 #[tokio::test]
 async fn concurrent_creates_append_one_event_each_in_commit_order() {
-    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, sea_query::ExprTrait};
     for app in spawn_apps(true).await {
         let (territory, owner) = ids(&app).await;
         let editor = app.token(Role::Editor, Some("kharkiv"));
@@ -772,25 +794,14 @@ async fn concurrent_creates_append_one_event_each_in_commit_order() {
                 "[{}] {body}",
                 app.backend
             );
-            created.push(body["data"]["createProject"]["project"]["code"].clone());
+            created.push(
+                body["data"]["createProject"]["project"]["code"]
+                    .as_str()
+                    .expect("code")
+                    .to_owned(),
+            );
         }
-        let events = entity::audit_event::Entity::find()
-            .filter(
-                sea_orm::sea_query::Expr::col(entity::audit_event::Column::Operation)
-                    .eq("createProject"),
-            )
-            .order_by_asc(entity::audit_event::Column::Seq)
-            .all(&app.db)
-            .await
-            .expect("events");
-        let ours: Vec<_> = events
-            .iter()
-            .filter(|event| {
-                created
-                    .iter()
-                    .any(|code| event.changes.contains(&format!("\"code\":{code}")))
-            })
-            .collect();
+        let ours = create_events(&app, &created).await;
         assert_eq!(ours.len(), 12, "[{}] one event per create", app.backend);
         for pair in ours.windows(2) {
             assert!(
@@ -814,8 +825,7 @@ async fn concurrent_creates_append_one_event_each_in_commit_order() {
 #[tokio::test]
 async fn creates_that_arrive_together_are_written_together() {
     use futures_util::future::join_all;
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     for app in spawn_apps(true).await {
         if app.backend != "postgres" {
             app.finish().await;
@@ -851,11 +861,7 @@ async fn creates_that_arrive_together_are_written_together() {
             let before = reserved().await;
             // Another writer holds the chain's lock: the first create's
             // statement waits for it, and the others queue behind it.
-            let other = app.db.begin().await.expect("begin");
-            other
-                .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
-                .await
-                .expect("lock");
+            let other = hold_chain_lock(&app).await;
             let (bodies, ()) = tokio::join!(
                 join_all(
                     codes
@@ -884,19 +890,7 @@ async fn creates_that_arrive_together_are_written_together() {
                 .iter()
                 .filter(|body| body["data"]["createProject"]["userErrors"] != json!([]))
                 .collect();
-            let events = entity::audit_event::Entity::find()
-                .filter(Expr::col(entity::audit_event::Column::Operation).eq("createProject"))
-                .all(&app.db)
-                .await
-                .expect("events");
-            let ours: Vec<_> = events
-                .iter()
-                .filter(|event| {
-                    codes
-                        .iter()
-                        .any(|code| event.changes.contains(&format!("\"code\":\"{code}\"")))
-                })
-                .collect();
+            let ours = create_events(&app, &codes).await;
             if round == 1 {
                 assert!(refused.is_empty(), "{refused:?}");
                 assert_eq!(ours.len(), 8, "one event per create");
