@@ -433,7 +433,7 @@ async fn one(
     }
     // The latency metric counts the wait for admission too.
     let started = std::time::Instant::now();
-    let _admitted = state.admission.enter(shape.cost).await;
+    let admitted = Arc::new(state.admission.enter(shape.cost).await);
     let queue = LoadQueue::default();
     let loaders = Loaders::batched(
         state.db.clone(),
@@ -441,7 +441,8 @@ async fn one(
         queue.clone(),
         state.metrics.clone(),
     )
-    .appending(state.appends.clone());
+    // A create queued for the writer of creates gives its place back.
+    .appending(state.appends.clone().admitted(admitted.clone()));
     // The engine resolves fields of one response key once, their selections
     // merged: such a request takes the general path.
     let loaders = if compiled::keys_repeat(document, operation.operation_name.as_deref()) {

@@ -819,9 +819,11 @@ async fn concurrent_creates_append_one_event_each_in_commit_order() {
 
 /// Creates that arrive while another create is being written are written
 /// together afterwards, by one statement (PostgreSQL): their events share
-/// the time they were committed at, and the chain stays intact. When one of
-/// them cannot be written (its code was taken by another create of the same
-/// group), the others are written one at a time and only that one is refused.
+/// the time they were committed at, and the chain stays intact; more of them
+/// than the pool has connections (a create waiting to be written holds
+/// none). When one of them cannot be written (its code was taken by another
+/// create of the same group), the others are written one at a time and only
+/// that one is refused.
 #[tokio::test]
 async fn creates_that_arrive_together_are_written_together() {
     use futures_util::future::join_all;
@@ -832,9 +834,10 @@ async fn creates_that_arrive_together_are_written_together() {
             continue;
         }
         for (round, codes) in [
+            // Twenty: more than the pool's eight connections.
             (
                 1,
-                (0..8)
+                (0..20)
                     .map(|n| format!("UA-KHA-2026-6{n:02}"))
                     .collect::<Vec<_>>(),
             ),
@@ -893,12 +896,13 @@ async fn creates_that_arrive_together_are_written_together() {
             let ours = create_events(&app, &codes).await;
             if round == 1 {
                 assert!(refused.is_empty(), "{refused:?}");
-                assert_eq!(ours.len(), 8, "one event per create");
+                assert_eq!(ours.len(), 20, "one event per create");
                 let mut times: Vec<_> = ours.iter().map(|event| event.occurred_at).collect();
                 times.sort();
                 times.dedup();
+                // The group that waited for the lock, and the rest together.
                 assert!(
-                    times.len() < 8,
+                    times.len() <= 2,
                     "creates queued behind one another were written together: {times:?}"
                 );
             } else {

@@ -13,10 +13,13 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryTrait,
     SqlErr, Statement, TryIntoModel,
 };
+use std::sync::Arc;
+
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::service::{Actor, Checked, reserving};
+use crate::admission::Admitted;
 use crate::error::{AppError, Result};
 use crate::loader::Table;
 
@@ -28,18 +31,24 @@ const GROUP: usize = 32;
 const QUEUE: usize = 1024;
 
 /// Where creates are written: the pool and, when creates are grouped, the
-/// queue of the task that writes them.
+/// queue of the task that writes them; for a request, its place among the
+/// queries executing, given back while its create waits in that queue.
 #[derive(Clone)]
 pub struct Appends {
     db: DatabaseConnection,
     queue: Option<mpsc::Sender<Job>>,
+    admitted: Option<Arc<Admitted>>,
 }
 
 impl Appends {
     /// Each create written by a statement of its own: for the maintenance
     /// commands, which write one at a time, and for SQLite.
     pub fn direct(db: DatabaseConnection) -> Self {
-        Self { db, queue: None }
+        Self {
+            db,
+            queue: None,
+            admitted: None,
+        }
     }
 
     /// On PostgreSQL, creates that arrive while others are being written
@@ -61,6 +70,18 @@ impl Appends {
         Self {
             db,
             queue: Some(queue),
+            admitted: None,
+        }
+    }
+
+    /// These appends for a request admitted by `admitted`: while one of its
+    /// creates waits in the queue, which holds no connection of the pool,
+    /// the place is given to the next query waiting for one, so that creates
+    /// arriving together are written together however small the pool.
+    pub fn admitted(self, admitted: Arc<Admitted>) -> Self {
+        Self {
+            admitted: Some(admitted),
+            ..self
         }
     }
 
@@ -169,12 +190,23 @@ impl Append {
             return write(&self.appends.db, &[&pending]).await;
         };
         let (reply, answer) = oneshot::channel();
-        match queue.send(Job { pending, reply }).await {
-            Ok(()) => answer
+        let queued = async {
+            queue
+                .send(Job { pending, reply })
                 .await
-                .unwrap_or_else(|_| Err(AppError::internal("the writer of creates stopped"))),
+                .map_err(|mpsc::error::SendError(job)| job)?;
+            Ok(answer
+                .await
+                .unwrap_or_else(|_| Err(AppError::internal("the writer of creates stopped"))))
+        };
+        let queued: std::result::Result<Result<()>, Job> = match &self.appends.admitted {
+            Some(admitted) => admitted.aside(queued).await,
+            None => queued.await,
+        };
+        match queued {
+            Ok(written) => written,
             // The task is gone: nothing of this create was written.
-            Err(mpsc::error::SendError(job)) => write(&self.appends.db, &[&job.pending]).await,
+            Err(job) => write(&self.appends.db, &[&job.pending]).await,
         }
     }
 }
@@ -222,7 +254,7 @@ async fn write_groups(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
                 // answer: written again one by one, they would fail alike,
                 // one after another.
                 Err(error) => {
-                    let shared = std::sync::Arc::new(error);
+                    let shared = Arc::new(error);
                     for job in jobs.drain(..) {
                         let _ = job.reply.send(Err(AppError::from(shared.clone())));
                     }
