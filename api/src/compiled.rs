@@ -31,11 +31,15 @@
 //!
 //! Over HTTP the JSON text goes into the response as it is ([`Splices`]):
 //! it is not parsed into the engine's values and written out again.
+//!
+//! A document sent again (one the service keeps parsed, see
+//! [`crate::documents`]) is not compiled again: the object of each of its
+//! fields is kept as SQL text, per caller and language ([`Objects`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::parser::types::{
@@ -43,7 +47,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::EnumType;
-use async_graphql::{Name, Positioned};
+use async_graphql::{Name, Pos, Positioned};
 use axum::body::Bytes;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SelectStatement,
@@ -436,12 +440,64 @@ const MAX_FIELDS: usize = 50;
 /// The alias of the page's rows in the statement.
 pub const PAGE: &str = "__page";
 
+/// Objects compiled at most per document (callers and languages times
+/// fields), and the SQL text they may take together; beyond either, objects
+/// are compiled afresh for each request.
+const OBJECTS_PER_DOCUMENT: usize = 64;
+const OBJECT_BYTES_PER_DOCUMENT: usize = 256 * 1024;
+
+/// The objects compiled for the fields of one kept document: for a field
+/// (by its place in the document's text), a type, a caller and a language,
+/// the object as SQL text with its values written in, and the columns it
+/// reads; or that it cannot be built. What a field's object is depends on
+/// nothing else: variables in its selection send it to the general path.
+#[derive(Default)]
+pub struct Objects(Mutex<KeptObjects>);
+
+#[derive(Default)]
+struct KeptObjects {
+    objects: HashMap<ObjectKey, Option<Arc<KeptObject>>>,
+    bytes: usize,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ObjectKey {
+    line: usize,
+    column: usize,
+    type_name: &'static str,
+    principal: Principal,
+    lang: Lang,
+}
+
+struct KeptObject {
+    sql: String,
+    columns: BTreeSet<String>,
+}
+
+impl Objects {
+    /// How many objects are kept.
+    pub fn len(&self) -> usize {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .objects
+            .len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Builds the JSON of a selection, for one request.
 pub struct Compiler<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     registry: &'a Registry,
     principal: &'a Principal,
     lang: Lang,
+    /// The objects kept for the request's document, when it is kept.
+    objects: Option<&'a Objects>,
     /// Aliases of nested pages handed out so far.
     aliases: Cell<usize>,
 }
@@ -459,8 +515,63 @@ impl<'a> Compiler<'a> {
             registry,
             principal,
             lang,
+            objects: None,
             aliases: Cell::new(0),
         }
+    }
+
+    /// This compiler, keeping the objects it compiles in `objects` (those
+    /// of the request's document) and taking them from there.
+    pub fn keeping(self, objects: Option<&'a Objects>) -> Self {
+        Self { objects, ..self }
+    }
+
+    /// [`Compiler::object`] of the rows of a page ([`PAGE`]) for `selection`,
+    /// the selection of the field at `pos` or one found in it alone:
+    /// compiled once per document, caller and language (see [`Objects`]).
+    pub fn page_object<N: JsonNode>(&self, pos: Pos, selection: &SelectionSet) -> Option<Built> {
+        let Some(objects) = self.objects else {
+            return self.object::<N>(selection, PAGE);
+        };
+        let key = ObjectKey {
+            line: pos.line,
+            column: pos.column,
+            type_name: N::TYPE_NAME,
+            principal: self.principal.clone(),
+            lang: self.lang,
+        };
+        let found = objects
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .objects
+            .get(&key)
+            .cloned();
+        let kept = match found {
+            Some(kept) => kept,
+            None => {
+                let kept = self.object::<N>(selection, PAGE).map(|built| {
+                    Arc::new(KeptObject {
+                        sql: inline(built.object),
+                        columns: built.columns,
+                    })
+                });
+                let bytes = kept.as_ref().map_or(0, |kept| kept.sql.len());
+                let mut all = objects.0.lock().unwrap_or_else(PoisonError::into_inner);
+                if all.objects.len() < OBJECTS_PER_DOCUMENT
+                    && all.bytes + bytes <= OBJECT_BYTES_PER_DOCUMENT
+                    && !all.objects.contains_key(&key)
+                {
+                    all.bytes += bytes;
+                    all.objects.insert(key, kept.clone());
+                }
+                kept
+            }
+        };
+        kept.map(|kept| Built {
+            object: Expr::cust(kept.sql.clone()),
+            columns: kept.columns.clone(),
+        })
     }
 
     /// A new alias for the rows of a nested page.
@@ -743,6 +854,17 @@ impl<'a> Compiler<'a> {
                 _ => None,
             }
         })
+    }
+}
+
+/// `object` as PostgreSQL SQL text, its values written in as literals.
+fn inline(object: Expr) -> String {
+    let sql = Query::select()
+        .expr(object)
+        .to_string(sea_orm::sea_query::PostgresQueryBuilder);
+    match sql.strip_prefix("SELECT ") {
+        Some(object) => object.to_owned(),
+        None => sql,
     }
 }
 
@@ -1131,6 +1253,58 @@ mod tests {
         let statement =
             root_page(entity::project::Entity::find(), key, &page, built).expect("statement");
         statement.to_string(sea_orm::sea_query::PostgresQueryBuilder)
+    }
+
+    #[test]
+    fn an_object_is_compiled_once_per_document_caller_and_language() {
+        let document = async_graphql::parser::parse_query(
+            "{ projects { nodes { code title participants(first: 10) { nodes { allianceRole member { name } } } } } }",
+        )
+        .expect("query");
+        let operation = document.operations.iter().next().expect("operation").1;
+        let Selection::Field(projects) = &operation.node.selection_set.node.items[0].node else {
+            panic!("a field");
+        };
+        let Selection::Field(nodes) = &projects.node.selection_set.node.items[0].node else {
+            panic!("a field");
+        };
+        let selection = &nodes.node.selection_set.node;
+        let registry = Registry::default();
+        let objects = Objects::default();
+        let anonymous = Principal::Anonymous;
+        let admin = Principal::User {
+            subject: "admin".into(),
+            role: crate::auth::Role::Admin,
+            member_id: None,
+        };
+        let compile = |principal: &Principal, lang: Lang| {
+            Compiler::new(&document.fragments, &registry, principal, lang)
+                .keeping(Some(&objects))
+                .page_object::<entity::project::Entity>(projects.pos, selection)
+                .expect("built")
+        };
+        let sql = |built: Built| (inline(built.object), built.columns);
+        let fresh = Compiler::new(&document.fragments, &registry, &anonymous, Lang::En)
+            .object::<entity::project::Entity>(selection, PAGE)
+            .expect("built");
+        let fresh = sql(fresh);
+        assert!(objects.is_empty());
+        // Compiled once, then taken as kept: the same SQL, values written in.
+        let first = sql(compile(&anonymous, Lang::En));
+        assert_eq!(objects.len(), 1);
+        let again = sql(compile(&anonymous, Lang::En));
+        assert_eq!(objects.len(), 1, "taken as kept");
+        assert_eq!(first, fresh);
+        assert_eq!(again, fresh);
+        assert!(first.0.contains("'ACTIVE'"), "{}", first.0);
+        assert!(!first.0.contains('$'), "no placeholders: {}", first.0);
+        // Another caller sees other rows; another language other text.
+        let other_caller = sql(compile(&admin, Lang::En));
+        let other_lang = sql(compile(&anonymous, Lang::Uk));
+        assert_eq!(objects.len(), 3);
+        assert_ne!(other_caller.0, first.0);
+        assert_ne!(other_lang.0, first.0);
+        assert!(other_lang.0.contains("title_uk"), "{}", other_lang.0);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! queries over and over, and parsing one is a tenth of the service's CPU for
 //! a small query (`docs/BENCHMARKS.md`); a document seen before is copied
 //! from here instead. Validation, the guards and the rate limit still run on
-//! every request, and only documents that passed them are kept.
+//! every request, and only documents that passed them are kept. With a
+//! document are kept the objects compiled for its fields
+//! ([`crate::compiled::Objects`]), which go with it.
 //!
 //! The memory is bounded by an estimate of each document's parsed size
 //! ([`weight`]): two generations of at most [`GENERATION_BYTES`] each; when
@@ -16,6 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
+use crate::compiled::Objects;
+
 /// Estimated parsed size kept per generation, in bytes.
 pub const GENERATION_BYTES: usize = 4 * 1024 * 1024;
 
@@ -27,8 +31,8 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 #[derive(Default)]
 pub struct Documents(Mutex<Generations>);
 
-/// A kept document and its estimated size.
-type Kept = (Arc<ExecutableDocument>, usize);
+/// A kept document, the objects compiled for it and its estimated size.
+type Kept = (Arc<ExecutableDocument>, Arc<Objects>, usize);
 
 #[derive(Default)]
 struct Generations {
@@ -40,11 +44,11 @@ struct Generations {
 
 impl Generations {
     fn insert(&mut self, text: Arc<str>, kept: Kept) {
-        if self.current_bytes + kept.1 > GENERATION_BYTES {
+        if self.current_bytes + kept.2 > GENERATION_BYTES {
             self.previous = std::mem::take(&mut self.current);
             self.previous_bytes = std::mem::take(&mut self.current_bytes);
         }
-        self.current_bytes += kept.1;
+        self.current_bytes += kept.2;
         self.current.insert(text, kept);
     }
 }
@@ -82,37 +86,42 @@ pub fn weight(text: &str, document: &ExecutableDocument) -> usize {
 }
 
 impl Documents {
-    /// The parsed document of `text`, if it was kept.
-    pub fn get(&self, text: &str) -> Option<ExecutableDocument> {
-        let shared = {
+    /// The parsed document of `text`, if it was kept, and the objects
+    /// compiled for it.
+    pub fn get(&self, text: &str) -> Option<(ExecutableDocument, Arc<Objects>)> {
+        let (shared, objects) = {
             let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
             match kept.current.get(text) {
-                Some((document, _)) => Arc::clone(document),
+                Some((document, objects, _)) => (Arc::clone(document), Arc::clone(objects)),
                 None => {
                     let (text, found) = kept.previous.remove_entry(text)?;
-                    kept.previous_bytes -= found.1;
-                    let document = Arc::clone(&found.0);
+                    kept.previous_bytes -= found.2;
+                    let shared = (Arc::clone(&found.0), Arc::clone(&found.1));
                     kept.insert(text, found);
-                    document
+                    shared
                 }
             }
         };
         // The copy the request owns is made outside the lock.
-        Some((*shared).clone())
+        Some(((*shared).clone(), objects))
     }
 
     /// Keeps the parsed document of `text` (one that parsed and passed the
-    /// guards).
-    pub fn keep(&self, text: String, document: &ExecutableDocument) {
+    /// guards); the objects to compile for it, `None` when it is not kept
+    /// (too long).
+    pub fn keep(&self, text: String, document: &ExecutableDocument) -> Option<Arc<Objects>> {
         if text.len() > MAX_TEXT_BYTES {
-            return;
+            return None;
         }
         let weight = weight(&text, document);
         let document = Arc::new(document.clone());
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if !kept.current.contains_key(text.as_str()) {
-            kept.insert(Arc::from(text), (document, weight));
+        if let Some((_, objects, _)) = kept.current.get(text.as_str()) {
+            return Some(Arc::clone(objects));
         }
+        let objects = Arc::new(Objects::default());
+        kept.insert(Arc::from(text), (document, Arc::clone(&objects), weight));
+        Some(objects)
     }
 
     /// The estimated size of what is kept (both generations).
@@ -136,9 +145,13 @@ mod tests {
         let documents = Documents::default();
         let text = "query Q($id: ID!) { node(id: $id) { id ... on Project { code } } }";
         assert!(documents.get(text).is_none());
-        documents.keep(text.to_owned(), &parsed(text));
-        let kept = documents.get(text).expect("kept");
+        let objects = documents
+            .keep(text.to_owned(), &parsed(text))
+            .expect("kept");
+        let (kept, found) = documents.get(text).expect("kept");
         assert_eq!(format!("{kept:?}"), format!("{:?}", parsed(text)));
+        // The objects compiled for it go with it.
+        assert!(Arc::ptr_eq(&objects, &found));
         assert!(documents.get("{ other }").is_none());
     }
 

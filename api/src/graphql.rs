@@ -1,6 +1,8 @@
 //! Helpers shared by the resolvers of every concept: request data, paging,
 //! multilingual text, money and points.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, SimpleObject, Value};
 use sea_orm::{EntityTrait, Select};
 
@@ -119,6 +121,10 @@ fn compiler<'a>(ctx: &'a Context<'_>, loaders: &'a Loaders) -> Compiler<'a> {
         loaders.principal(),
         lang(ctx, None),
     )
+    .keeping(
+        ctx.data_opt::<Arc<compiled::Objects>>()
+            .map(|objects| objects.as_ref()),
+    )
 }
 
 /// The nodes of one page of nested list `R` under `parent` as PostgreSQL
@@ -141,7 +147,7 @@ where
             <R::Entity as JsonNode>::CONNECTION,
             &ctx.item.node.selection_set.node,
         )?;
-        compiler.object::<R::Entity>(nodes, compiled::PAGE)
+        compiler.page_object::<R::Entity>(ctx.item.pos, nodes)
     };
     // The place's key tells apart two fields of one response key, which
     // may select different fields.
@@ -217,7 +223,7 @@ where
     let object = loaders.builds_json().then(|| {
         let compiler = compiler(ctx, loaders);
         let nodes = compiler.nodes_of(E::CONNECTION, &ctx.item.node.selection_set.node)?;
-        compiler.object::<E>(nodes, compiled::PAGE)
+        compiler.page_object::<E>(ctx.item.pos, nodes)
     });
     let Some(Some(object)) = object else {
         let (page, total) = root(ctx, select, key, args, wrap).await?;
@@ -244,7 +250,7 @@ where
         return Ok(None);
     }
     let compiler = compiler(ctx, loaders);
-    let Some(object) = compiler.object::<E>(&ctx.item.node.selection_set.node, compiled::PAGE)
+    let Some(object) = compiler.page_object::<E>(ctx.item.pos, &ctx.item.node.selection_set.node)
     else {
         return Ok(None);
     };

@@ -371,7 +371,10 @@ async fn one(
     let variables = Variables::from_json(variables_json);
     // A document seen before is not parsed again; a new one is kept with its
     // text once it has passed the guards (below).
-    let kept = state.documents.get(&operation.query);
+    let (kept, mut objects) = match state.documents.get(&operation.query) {
+        Some((document, objects)) => (Some(document), Some(objects)),
+        None => (None, None),
+    };
     let new_text = kept.is_none().then(|| operation.query.clone());
     let mut request = async_graphql::Request::new(operation.query).variables(variables.clone());
     if let Some(name) = &operation.operation_name {
@@ -429,7 +432,7 @@ async fn one(
     }
     // Kept once it has passed the guards and been paid for.
     if let Some(text) = new_text {
-        state.documents.keep(text, document);
+        objects = state.documents.keep(text, document);
     }
     // The latency metric counts the wait for admission too.
     let started = std::time::Instant::now();
@@ -450,10 +453,14 @@ async fn one(
     } else {
         loaders.splicing(splices.clone())
     };
-    let request = request
+    let mut request = request
         .data(loaders)
         .data(caller.principal.clone())
         .data(lang);
+    // The objects compiled for a kept document are kept with it.
+    if let Some(objects) = objects {
+        request = request.data(objects);
+    }
     let mut response = Batched::new(state.schema.execute(request), queue).await;
     classify_errors(&mut response.errors);
     let request_error = response.data == async_graphql::Value::Null
