@@ -39,6 +39,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::dataloader::Loader;
@@ -440,19 +441,30 @@ const MAX_FIELDS: usize = 50;
 /// The alias of the page's rows in the statement.
 pub const PAGE: &str = "__page";
 
-/// Objects compiled at most per document (callers and languages times
-/// fields), and the SQL text they may take together; beyond either, objects
-/// are compiled afresh for each request.
+/// Objects kept at most per document (callers' roles and members and
+/// languages times fields); beyond, and beyond the bytes below, objects are
+/// compiled afresh for each request.
 const OBJECTS_PER_DOCUMENT: usize = 64;
+
+/// The bytes the objects of one document may take together.
 const OBJECT_BYTES_PER_DOCUMENT: usize = 256 * 1024;
 
+/// The bytes kept objects may take per service, all documents together.
+pub const OBJECT_BYTES: usize = 8 * 1024 * 1024;
+
 /// The objects compiled for the fields of one kept document: for a field
-/// (by its place in the document's text), a type, a caller and a language,
-/// the object as SQL text with its values written in, and the columns it
-/// reads; or that it cannot be built. What a field's object is depends on
-/// nothing else: variables in its selection send it to the general path.
-#[derive(Default)]
-pub struct Objects(Mutex<KeptObjects>);
+/// (by its place in the document's text), a type, what the caller may see
+/// (its role and member) and a language, the object as SQL text with its
+/// values written in, and the columns it reads; or that it cannot be built.
+/// What a field's object is depends on nothing else: variables in its
+/// selection send it to the general path. Its bytes count against the
+/// service's budget of [`OBJECT_BYTES`] until it is dropped with its
+/// document.
+pub struct Objects {
+    kept: Mutex<KeptObjects>,
+    /// The bytes of kept objects of every document of the service.
+    budget: Arc<AtomicUsize>,
+}
 
 #[derive(Default)]
 struct KeptObjects {
@@ -465,7 +477,8 @@ struct ObjectKey {
     line: usize,
     column: usize,
     type_name: &'static str,
-    principal: Principal,
+    /// What the caller may see: its role and member, not who it is.
+    seeing: Principal,
     lang: Lang,
 }
 
@@ -474,19 +487,93 @@ struct KeptObject {
     columns: BTreeSet<String>,
 }
 
+impl KeptObject {
+    /// The bytes it takes, its key's included.
+    fn bytes(&self) -> usize {
+        256 + self.sql.len() + self.columns.iter().map(|c| 32 + c.len()).sum::<usize>()
+    }
+}
+
 impl Objects {
+    /// None yet, counted against `budget` (shared by the service's documents).
+    pub fn new(budget: Arc<AtomicUsize>) -> Self {
+        Self {
+            kept: Mutex::default(),
+            budget,
+        }
+    }
+
     /// How many objects are kept.
     pub fn len(&self) -> usize {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .objects
-            .len()
+        self.lock().objects.len()
     }
 
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptObjects> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `object` under `key` if there is room: in the document and in
+    /// the service's budget.
+    fn keep(&self, key: ObjectKey, object: Option<Arc<KeptObject>>) {
+        let bytes = object.as_ref().map_or(256, |object| object.bytes());
+        let mut kept = self.lock();
+        if kept.objects.len() >= OBJECTS_PER_DOCUMENT
+            || kept.bytes + bytes > OBJECT_BYTES_PER_DOCUMENT
+            || kept.objects.contains_key(&key)
+        {
+            return;
+        }
+        if self.budget.fetch_add(bytes, Ordering::Relaxed) + bytes > OBJECT_BYTES {
+            self.budget.fetch_sub(bytes, Ordering::Relaxed);
+            return;
+        }
+        kept.bytes += bytes;
+        kept.objects.insert(key, object);
+    }
+
+    /// Whether another object may be kept.
+    fn has_room(&self) -> bool {
+        let kept = self.lock();
+        kept.objects.len() < OBJECTS_PER_DOCUMENT
+            && kept.bytes < OBJECT_BYTES_PER_DOCUMENT
+            && self.budget.load(Ordering::Relaxed) < OBJECT_BYTES
+    }
+}
+
+impl Default for Objects {
+    fn default() -> Self {
+        Self::new(Arc::default())
+    }
+}
+
+impl Drop for Objects {
+    fn drop(&mut self) {
+        let bytes = self
+            .kept
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .bytes;
+        self.budget.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// What `principal` may see, as a key: its role and member, without the
+/// subject (what a caller may see depends on nothing else).
+fn seeing(principal: &Principal) -> Principal {
+    match principal {
+        Principal::Anonymous => Principal::Anonymous,
+        Principal::User {
+            role, member_id, ..
+        } => Principal::User {
+            subject: String::new(),
+            role: *role,
+            member_id: *member_id,
+        },
     }
 }
 
@@ -537,35 +624,29 @@ impl<'a> Compiler<'a> {
             line: pos.line,
             column: pos.column,
             type_name: N::TYPE_NAME,
-            principal: self.principal.clone(),
+            seeing: seeing(self.principal),
             lang: self.lang,
         };
-        let found = objects
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .objects
-            .get(&key)
-            .cloned();
+        let found = objects.lock().objects.get(&key).cloned();
         let kept = match found {
             Some(kept) => kept,
+            // No room: compiled for this request alone.
+            None if !objects.has_room() => return self.object::<N>(selection, PAGE),
             None => {
-                let kept = self.object::<N>(selection, PAGE).map(|built| {
-                    Arc::new(KeptObject {
-                        sql: inline(built.object),
-                        columns: built.columns,
-                    })
+                let Some(built) = self.object::<N>(selection, PAGE) else {
+                    objects.keep(key, None);
+                    return None;
+                };
+                // A value that cannot be written in as it is bound: not kept.
+                let Some(sql) = inline(&built.object) else {
+                    return Some(built);
+                };
+                let kept = Arc::new(KeptObject {
+                    sql,
+                    columns: built.columns,
                 });
-                let bytes = kept.as_ref().map_or(0, |kept| kept.sql.len());
-                let mut all = objects.0.lock().unwrap_or_else(PoisonError::into_inner);
-                if all.objects.len() < OBJECTS_PER_DOCUMENT
-                    && all.bytes + bytes <= OBJECT_BYTES_PER_DOCUMENT
-                    && !all.objects.contains_key(&key)
-                {
-                    all.bytes += bytes;
-                    all.objects.insert(key, kept.clone());
-                }
-                kept
+                objects.keep(key, Some(kept.clone()));
+                Some(kept)
             }
         };
         kept.map(|kept| Built {
@@ -857,15 +938,25 @@ impl<'a> Compiler<'a> {
     }
 }
 
-/// `object` as PostgreSQL SQL text, its values written in as literals.
-fn inline(object: Expr) -> String {
-    let sql = Query::select()
-        .expr(object)
-        .to_string(sea_orm::sea_query::PostgresQueryBuilder);
-    match sql.strip_prefix("SELECT ") {
+/// `object` as PostgreSQL SQL text, its values written in as literals;
+/// `None` when a value holds a character the writer would not write as it
+/// is bound (U+001A, written `\z`, which PostgreSQL reads as `z`).
+fn inline(object: &Expr) -> Option<String> {
+    let select = Query::select().expr(object.clone()).to_owned();
+    let (_, values) = select.build(sea_orm::sea_query::PostgresQueryBuilder);
+    let faithful = values.iter().all(|value| match value {
+        sea_orm::sea_query::Value::String(Some(text)) => !text.contains('\u{1a}'),
+        sea_orm::sea_query::Value::Char(Some(c)) => *c != '\u{1a}',
+        _ => true,
+    });
+    if !faithful {
+        return None;
+    }
+    let sql = select.to_string(sea_orm::sea_query::PostgresQueryBuilder);
+    Some(match sql.strip_prefix("SELECT ") {
         Some(object) => object.to_owned(),
         None => sql,
-    }
+    })
 }
 
 /// A string literal of a type name or code (no quotes or placeholders in it).
@@ -1270,20 +1361,22 @@ mod tests {
         };
         let selection = &nodes.node.selection_set.node;
         let registry = Registry::default();
-        let objects = Objects::default();
+        let budget = Arc::new(AtomicUsize::new(0));
+        let objects = Objects::new(budget.clone());
         let anonymous = Principal::Anonymous;
-        let admin = Principal::User {
-            subject: "admin".into(),
+        let admin = |subject: &str| Principal::User {
+            subject: subject.into(),
             role: crate::auth::Role::Admin,
             member_id: None,
         };
-        let compile = |principal: &Principal, lang: Lang| {
+        let compile_in = |objects: &Objects, principal: &Principal, lang: Lang| {
             Compiler::new(&document.fragments, &registry, principal, lang)
-                .keeping(Some(&objects))
+                .keeping(Some(objects))
                 .page_object::<entity::project::Entity>(projects.pos, selection)
                 .expect("built")
         };
-        let sql = |built: Built| (inline(built.object), built.columns);
+        let compile = |principal: &Principal, lang: Lang| compile_in(&objects, principal, lang);
+        let sql = |built: Built| (inline(&built.object).expect("inlined"), built.columns);
         let fresh = Compiler::new(&document.fragments, &registry, &anonymous, Lang::En)
             .object::<entity::project::Entity>(selection, PAGE)
             .expect("built");
@@ -1299,12 +1392,23 @@ mod tests {
         assert!(first.0.contains("'ACTIVE'"), "{}", first.0);
         assert!(!first.0.contains('$'), "no placeholders: {}", first.0);
         // Another caller sees other rows; another language other text.
-        let other_caller = sql(compile(&admin, Lang::En));
+        let other_caller = sql(compile(&admin("one"), Lang::En));
         let other_lang = sql(compile(&anonymous, Lang::Uk));
         assert_eq!(objects.len(), 3);
         assert_ne!(other_caller.0, first.0);
         assert_ne!(other_lang.0, first.0);
         assert!(other_lang.0.contains("title_uk"), "{}", other_lang.0);
+        // Callers who may see the same share them.
+        assert_eq!(sql(compile(&admin("another"), Lang::En)), other_caller);
+        assert_eq!(objects.len(), 3);
+        // Their bytes count against the service's budget while kept.
+        assert!(budget.load(Ordering::Relaxed) > 0);
+        drop(objects);
+        assert_eq!(budget.load(Ordering::Relaxed), 0);
+        // With the budget spent, objects are compiled for the request alone.
+        let full = Objects::new(Arc::new(AtomicUsize::new(OBJECT_BYTES)));
+        assert_eq!(sql(compile_in(&full, &anonymous, Lang::En)), fresh);
+        assert!(full.is_empty());
     }
 
     #[test]

@@ -44,6 +44,23 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
     Ok((db, counter))
 }
 
+/// Opens the connection of the writer of creates (PostgreSQL,
+/// [`crate::audit::append::Appends::grouped`]): a pool of one, its
+/// statements counted with the serving pool's, so that a group of creates
+/// never waits for a connection behind the queries holding the serving pool.
+pub async fn connect_writer(
+    config: &DatabaseConfig,
+    counter: &StatementCounter,
+) -> Result<DatabaseConnection> {
+    let patience = Duration::from_millis(config.database_acquire_timeout_ms);
+    let mut db = open(config, 1, patience, true).await?;
+    let count = Arc::clone(&counter.0);
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
 /// Opens a small pool that waits for the database as long as start-up may: for
 /// migrations, seeding and the maintenance commands (the service closes it
 /// before it opens its serving pool).

@@ -14,6 +14,7 @@
 //! through.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -29,7 +30,11 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 
 /// Parsed documents by their text (see the module's documentation).
 #[derive(Default)]
-pub struct Documents(Mutex<Generations>);
+pub struct Documents {
+    kept: Mutex<Generations>,
+    /// The bytes of the objects compiled for them, all together.
+    objects: Arc<AtomicUsize>,
+}
 
 /// A kept document, the objects compiled for it and its estimated size.
 type Kept = (Arc<ExecutableDocument>, Arc<Objects>, usize);
@@ -90,7 +95,7 @@ impl Documents {
     /// compiled for it.
     pub fn get(&self, text: &str) -> Option<(ExecutableDocument, Arc<Objects>)> {
         let (shared, objects) = {
-            let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
             match kept.current.get(text) {
                 Some((document, objects, _)) => (Arc::clone(document), Arc::clone(objects)),
                 None => {
@@ -115,18 +120,24 @@ impl Documents {
         }
         let weight = weight(&text, document);
         let document = Arc::new(document.clone());
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, objects, _)) = kept.current.get(text.as_str()) {
             return Some(Arc::clone(objects));
         }
-        let objects = Arc::new(Objects::default());
+        let objects = Arc::new(Objects::new(Arc::clone(&self.objects)));
         kept.insert(Arc::from(text), (document, Arc::clone(&objects), weight));
         Some(objects)
     }
 
+    /// The bytes of the objects compiled for the kept documents, which
+    /// count against [`crate::compiled::OBJECT_BYTES`].
+    pub fn objects_bytes(&self) -> usize {
+        self.objects.load(Ordering::Relaxed)
+    }
+
     /// The estimated size of what is kept (both generations).
     pub fn kept_bytes(&self) -> usize {
-        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         kept.current_bytes + kept.previous_bytes
     }
 }

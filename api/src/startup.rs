@@ -68,10 +68,19 @@ impl Application {
             )?)),
             None => None,
         };
+        // Creates are written together on a connection of their own.
+        let appends = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            crate::audit::append::Appends::grouped(
+                db.clone(),
+                db::connect_writer(&config.database, &statements).await?,
+            )
+        } else {
+            crate::audit::append::Appends::direct(db.clone())
+        };
         let (shutdown, shutdown_seen) = watch::channel(false);
         let router = http::router(AppState {
             db: db.clone(),
-            appends: crate::audit::append::Appends::grouped(db.clone()),
+            appends,
             schema: build_schema_with(&config.limits),
             verifier: Arc::new(verifier),
             changes,

@@ -53,7 +53,9 @@ impl Appends {
 
     /// On PostgreSQL, creates that arrive while others are being written
     /// are written together, by one statement, as soon as those commit
-    /// (at most [`GROUP`] at a time, in the order they arrived). A lone
+    /// (at most [`GROUP`] at a time, in the order they arrived), on
+    /// `writer`, a connection of their own; their checks read from `db`,
+    /// the pool. A lone
     /// create does not wait: it is written at once. A group that a violated
     /// constraint rolled back (one create's code taken meanwhile, say) is
     /// written again one create at a time, so that each gets its own answer;
@@ -61,12 +63,12 @@ impl Appends {
     /// queued create whose caller has gone is not written. On SQLite, as
     /// [`Appends::direct`]. Spawns the writing task on the current Tokio
     /// runtime; it ends when the last handle is dropped.
-    pub fn grouped(db: DatabaseConnection) -> Self {
+    pub fn grouped(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
         if db.get_database_backend() != DbBackend::Postgres {
             return Self::direct(db);
         }
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(write_groups(db.clone(), receiver));
+        tokio::spawn(write_groups(writer, receiver));
         Self {
             db,
             queue: Some(queue),
