@@ -1412,6 +1412,22 @@ mod tests {
     }
 
     #[test]
+    fn values_are_written_in_as_bound_or_the_object_is_not_kept() {
+        let object = |text: &str| {
+            Expr::cust_with_exprs(
+                "json_build_object('after', $1, 'first', $2)",
+                [Expr::val(text), Expr::val(20_i64)],
+            )
+        };
+        assert_eq!(
+            inline(&object("O'Brien")).as_deref(),
+            Some("json_build_object('after', E'O\\'Brien', 'first', 20)")
+        );
+        // U+001A would be written `\z`, which PostgreSQL reads as `z`.
+        assert_eq!(inline(&object("a\u{1a}b")), None);
+    }
+
+    #[test]
     fn pages_read_only_the_columns_their_nodes_show() {
         let narrow = projects_statement(
             "code title owner { name } participants(first: 10) { nodes { allianceRole member { name } } }",
