@@ -517,31 +517,28 @@ impl Objects {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Keeps `object` under `key` if there is room: in the document and in
-    /// the service's budget.
+    /// Whether `bytes` more may be kept: in the document and in the
+    /// service's budget.
+    fn room(&self, kept: &KeptObjects, bytes: usize) -> bool {
+        kept.objects.len() < OBJECTS_PER_DOCUMENT
+            && kept.bytes + bytes <= OBJECT_BYTES_PER_DOCUMENT
+            && self.budget.load(Ordering::Relaxed) + bytes <= OBJECT_BYTES
+    }
+
+    /// Keeps `object` under `key` if there is room ([`Objects::room`]).
     fn keep(&self, key: ObjectKey, object: Option<Arc<KeptObject>>) {
         let bytes = object.as_ref().map_or(256, |object| object.bytes());
         let mut kept = self.lock();
-        if kept.objects.len() >= OBJECTS_PER_DOCUMENT
-            || kept.bytes + bytes > OBJECT_BYTES_PER_DOCUMENT
-            || kept.objects.contains_key(&key)
-        {
+        if kept.objects.contains_key(&key) || !self.room(&kept, bytes) {
             return;
         }
+        // Other documents may take from the budget meanwhile.
         if self.budget.fetch_add(bytes, Ordering::Relaxed) + bytes > OBJECT_BYTES {
             self.budget.fetch_sub(bytes, Ordering::Relaxed);
             return;
         }
         kept.bytes += bytes;
         kept.objects.insert(key, object);
-    }
-
-    /// Whether another object may be kept.
-    fn has_room(&self) -> bool {
-        let kept = self.lock();
-        kept.objects.len() < OBJECTS_PER_DOCUMENT
-            && kept.bytes < OBJECT_BYTES_PER_DOCUMENT
-            && self.budget.load(Ordering::Relaxed) < OBJECT_BYTES
     }
 }
 
@@ -627,11 +624,14 @@ impl<'a> Compiler<'a> {
             seeing: seeing(self.principal),
             lang: self.lang,
         };
-        let found = objects.lock().objects.get(&key).cloned();
+        let (found, room) = {
+            let kept = objects.lock();
+            (kept.objects.get(&key).cloned(), objects.room(&kept, 0))
+        };
         let kept = match found {
             Some(kept) => kept,
             // No room: compiled for this request alone.
-            None if !objects.has_room() => return self.object::<N>(selection, PAGE),
+            None if !room => return self.object::<N>(selection, PAGE),
             None => {
                 let Some(built) = self.object::<N>(selection, PAGE) else {
                     objects.keep(key, None);
@@ -1312,12 +1312,14 @@ fn minify(json: &mut [u8]) -> usize {
 mod tests {
     use super::*;
 
-    /// A root page of projects and the participants under each, as
-    /// PostgreSQL's statement text, for the nodes' selection `nodes`.
-    fn projects_statement(nodes: &str) -> String {
-        let document =
-            async_graphql::parser::parse_query(format!("{{ projects {{ nodes {{ {nodes} }} }} }}"))
-                .expect("query");
+    /// `{ projects { nodes { … } } }` with `nodes` the selection of the nodes.
+    fn projects_query(nodes: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(format!("{{ projects {{ nodes {{ {nodes} }} }} }}"))
+            .expect("query")
+    }
+
+    /// The field `projects` of [`projects_query`] and the selection of its nodes.
+    fn projects_and_nodes(document: &ExecutableDocument) -> (&Positioned<Field>, &SelectionSet) {
         let operation = document.operations.iter().next().expect("operation").1;
         let Selection::Field(projects) = &operation.node.selection_set.node.items[0].node else {
             panic!("a field");
@@ -1325,11 +1327,19 @@ mod tests {
         let Selection::Field(nodes) = &projects.node.selection_set.node.items[0].node else {
             panic!("a field");
         };
+        (projects, &nodes.node.selection_set.node)
+    }
+
+    /// A root page of projects and the participants under each, as
+    /// PostgreSQL's statement text, for the nodes' selection `nodes`.
+    fn projects_statement(nodes: &str) -> String {
+        let document = projects_query(nodes);
+        let (_, nodes) = projects_and_nodes(&document);
         let registry = Registry::default();
         let principal = Principal::Anonymous;
         let compiler = Compiler::new(&document.fragments, &registry, &principal, Lang::En);
         let built = compiler
-            .object::<entity::project::Entity>(&nodes.node.selection_set.node, PAGE)
+            .object::<entity::project::Entity>(nodes, PAGE)
             .expect("built");
         let key = crate::project::service::newest_first(
             entity::project::Column::CreatedAt,
@@ -1348,18 +1358,10 @@ mod tests {
 
     #[test]
     fn an_object_is_compiled_once_per_document_caller_and_language() {
-        let document = async_graphql::parser::parse_query(
-            "{ projects { nodes { code title participants(first: 10) { nodes { allianceRole member { name } } } } } }",
-        )
-        .expect("query");
-        let operation = document.operations.iter().next().expect("operation").1;
-        let Selection::Field(projects) = &operation.node.selection_set.node.items[0].node else {
-            panic!("a field");
-        };
-        let Selection::Field(nodes) = &projects.node.selection_set.node.items[0].node else {
-            panic!("a field");
-        };
-        let selection = &nodes.node.selection_set.node;
+        let document = projects_query(
+            "code title participants(first: 10) { nodes { allianceRole member { name } } }",
+        );
+        let (projects, selection) = projects_and_nodes(&document);
         let registry = Registry::default();
         let budget = Arc::new(AtomicUsize::new(0));
         let objects = Objects::new(budget.clone());

@@ -19,6 +19,14 @@ impl StatementCounter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+
+    /// Counts the statements `db` executes.
+    fn count(&self, db: &mut DatabaseConnection) {
+        let count = Arc::clone(&self.0);
+        db.set_metric_callback(move |_| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+    }
 }
 
 /// How long start-up and the maintenance commands wait for the database: a
@@ -37,10 +45,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
     let lazy = !config.is_in_memory();
     let mut db = open(config, config.database_max_connections, patience, lazy).await?;
     let counter = StatementCounter::default();
-    let count = Arc::clone(&counter.0);
-    db.set_metric_callback(move |_| {
-        count.fetch_add(1, Ordering::Relaxed);
-    });
+    counter.count(&mut db);
     Ok((db, counter))
 }
 
@@ -54,10 +59,7 @@ pub async fn connect_writer(
 ) -> Result<DatabaseConnection> {
     let patience = Duration::from_millis(config.database_acquire_timeout_ms);
     let mut db = open(config, 1, patience, true).await?;
-    let count = Arc::clone(&counter.0);
-    db.set_metric_callback(move |_| {
-        count.fetch_add(1, Ordering::Relaxed);
-    });
+    counter.count(&mut db);
     Ok(db)
 }
 

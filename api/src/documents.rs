@@ -14,7 +14,7 @@
 //! through.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -32,7 +32,8 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 #[derive(Default)]
 pub struct Documents {
     kept: Mutex<Generations>,
-    /// The bytes of the objects compiled for them, all together.
+    /// The bytes of the objects compiled for them, all together (see
+    /// [`crate::compiled::OBJECT_BYTES`]).
     objects: Arc<AtomicUsize>,
 }
 
@@ -127,12 +128,6 @@ impl Documents {
         let objects = Arc::new(Objects::new(Arc::clone(&self.objects)));
         kept.insert(Arc::from(text), (document, Arc::clone(&objects), weight));
         Some(objects)
-    }
-
-    /// The bytes of the objects compiled for the kept documents, which
-    /// count against [`crate::compiled::OBJECT_BYTES`].
-    pub fn objects_bytes(&self) -> usize {
-        self.objects.load(Ordering::Relaxed)
     }
 
     /// The estimated size of what is kept (both generations).

@@ -51,7 +51,7 @@ impl Appends {
         }
     }
 
-    /// On PostgreSQL, creates that arrive while others are being written
+    /// Creates that arrive while others are being written
     /// are written together, by one statement, as soon as those commit
     /// (at most [`GROUP`] at a time, in the order they arrived), on
     /// `writer`, a connection of their own; their checks read from `db`,
@@ -60,13 +60,11 @@ impl Appends {
     /// constraint rolled back (one create's code taken meanwhile, say) is
     /// written again one create at a time, so that each gets its own answer;
     /// any other failure is the answer of every create of the group. A
-    /// queued create whose caller has gone is not written. On SQLite, as
-    /// [`Appends::direct`]. Spawns the writing task on the current Tokio
+    /// queued create whose caller has gone is not written. PostgreSQL only
+    /// (the group's statement is PostgreSQL's; SQLite takes
+    /// [`Appends::direct`]). Spawns the writing task on the current Tokio
     /// runtime; it ends when the last handle is dropped.
     pub fn grouped(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
-        if db.get_database_backend() != DbBackend::Postgres {
-            return Self::direct(db);
-        }
         let (queue, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(write_groups(writer, receiver));
         Self {
