@@ -180,6 +180,10 @@ pub struct Limits {
     /// runs alone.
     #[arg(long, env = "MAX_INFLIGHT_COST", default_value_t = 100_000)]
     pub max_inflight_cost: u64,
+    /// Memory for answers kept until the data changes, in bytes; 0 keeps
+    /// none. On PostgreSQL only (docs/OPERATIONS.md).
+    #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub response_cache_bytes: usize,
 }
 
 impl Default for Limits {
@@ -199,6 +203,7 @@ impl Default for Limits {
             rate_limit_token: 2_000_000,
             shutdown_drain_secs: 20,
             max_inflight_cost: 100_000,
+            response_cache_bytes: 4 * 1024 * 1024,
         }
     }
 }

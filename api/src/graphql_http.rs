@@ -4,6 +4,12 @@
 //! cross-site form posts that need no preflight). Every request passes the
 //! guards (shape before parsing, limits, cost) and the caller's rate limit
 //! before it runs; every error carries the request id.
+//!
+//! A query's answer is kept until the data changes ([`crate::responses`]):
+//! the same query from the same caller is answered again without running
+//! while nothing changed. `Cache-Control: no-cache` in the request asks for
+//! a fresh answer, `no-store` for the answer not to be kept; a single
+//! operation's response says which happened in `Cache-Status` (RFC 9211).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,10 +19,12 @@ use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use async_graphql::parser::types::OperationType;
 
 use crate::auth::Principal;
 use crate::compiled::{self, Splices};
@@ -26,6 +34,7 @@ use crate::http::{AppState, authenticate, classify_errors, error_response, reque
 use crate::i18n::PreferredLang;
 use crate::loader::{Batched, LoadQueue, Loaders};
 use crate::ratelimit::Decision;
+use crate::responses::{Answer, Key, Stamp};
 
 /// The media type of the GraphQL-over-HTTP specification.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -59,14 +68,17 @@ struct Caller {
 
 /// What one operation produced.
 struct Outcome {
-    /// The `data` member, kept as GraphQL values and serialised once, straight
-    /// into the response body; `None` for a request that could not run.
-    data: Option<async_graphql::Value>,
+    /// The `data` member's JSON text, in parts (the engine's text and the
+    /// JSON texts PostgreSQL built, see [`Splices`]); `None` for a request
+    /// that could not run.
+    data: Option<Vec<Bytes>>,
     /// The other members: `errors` and `extensions`.
     body: Value,
     /// Refused before it ran (parse, validation, limits): a request error.
     request_error: bool,
     decision: Option<Decision>,
+    /// What the kept answers did for it, for `Cache-Status`.
+    cache: Option<Cached>,
 }
 
 impl Outcome {
@@ -77,23 +89,91 @@ impl Outcome {
             body,
             request_error: true,
             decision: None,
+            cache: None,
+        }
+    }
+
+    /// The operation's response object, appended to `parts`: `data` first,
+    /// then the other members.
+    fn write(self, parts: &mut Vec<Bytes>) -> Result<(), serde_json::Error> {
+        let mut text = String::from("{");
+        let mut first = true;
+        if let Some(data) = self.data {
+            text.push_str("\"data\":");
+            parts.push(Bytes::from(std::mem::take(&mut text)));
+            parts.extend(data);
+            first = false;
+        }
+        if let Value::Object(fields) = self.body {
+            for (name, value) in fields {
+                if !first {
+                    text.push(',');
+                }
+                first = false;
+                text.push_str(&serde_json::to_string(&name)?);
+                text.push(':');
+                text.push_str(&serde_json::to_string(&value)?);
+            }
+        }
+        text.push('}');
+        parts.push(Bytes::from(text));
+        Ok(())
+    }
+}
+
+/// What the kept answers did for one operation (RFC 9211's terms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cached {
+    /// Answered with a kept answer.
+    Hit,
+    /// Computed: no answer was kept for it (`miss`), the client asked for a
+    /// fresh one (`request`), or it could not be kept (`bypass`: not a
+    /// query, answers are not kept here, or the client asked for it not to
+    /// be); `stored` when the answer is now kept.
+    Computed { why: &'static str, stored: bool },
+}
+
+impl Cached {
+    fn header(self) -> HeaderValue {
+        match self {
+            Cached::Hit => HeaderValue::from_static("alliance; hit"),
+            Cached::Computed { why, stored } => {
+                let text = format!(
+                    "alliance; fwd={why}{}",
+                    if stored { "; stored" } else { "" }
+                );
+                HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("alliance"))
+            }
         }
     }
 }
 
-impl serde::Serialize for Outcome {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(data) = &self.data {
-            map.serialize_entry("data", data)?;
-        }
-        if let Value::Object(fields) = &self.body {
-            for (name, value) in fields {
-                map.serialize_entry(name, value)?;
+/// What the client's `Cache-Control` asks of the kept answers.
+#[derive(Clone, Copy, Default)]
+struct Directives {
+    /// `no-cache`: answer afresh.
+    no_cache: bool,
+    /// `no-store`: do not keep the answer.
+    no_store: bool,
+}
+
+impl Directives {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut directives = Self::default();
+        for directive in headers
+            .get_all(header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+        {
+            let name = directive.split('=').next().unwrap_or_default().trim();
+            if name.eq_ignore_ascii_case("no-cache") {
+                directives.no_cache = true;
+            } else if name.eq_ignore_ascii_case("no-store") {
+                directives.no_store = true;
             }
         }
-        map.end()
+        directives
     }
 }
 
@@ -236,10 +316,10 @@ async fn run(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let splices = Arc::new(Splices::default());
+    let directives = Directives::of(&headers);
     let mut outcomes = Vec::with_capacity(operations.len());
     for operation in operations {
-        match one(&state, &caller, lang, &method, operation, &splices).await {
+        match one(&state, &caller, lang, &method, operation, directives).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(Refusal::Method) => {
                 let mut response = refuse(
@@ -261,6 +341,7 @@ async fn run(
                 with_rate_headers(&mut response, &decision);
                 return response;
             }
+            Err(Refusal::Failed(error)) => return error_response(&error, &request_id),
         }
     }
     for outcome in &mut outcomes {
@@ -273,18 +354,27 @@ async fn run(
         StatusCode::OK
     };
     let decision = outcomes.iter().rev().find_map(|o| o.decision);
-    let body = if batched {
-        serde_json::to_string(&outcomes)
-    } else {
-        serde_json::to_string(&outcomes.first())
+    let cached = match outcomes.as_slice() {
+        [single] if !batched => single.cache,
+        _ => None,
     };
-    let body = match body {
-        Ok(body) => Parts::body(splices.apply(body)),
-        Err(error) => {
+    let mut parts = Vec::new();
+    if batched {
+        parts.push(Bytes::from_static(b"["));
+    }
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        if index > 0 {
+            parts.push(Bytes::from_static(b","));
+        }
+        if let Err(error) = outcome.write(&mut parts) {
             let error = AppError::internal(format!("cannot serialise a response: {error}"));
             return error_response(&error, &request_id);
         }
-    };
+    }
+    if batched {
+        parts.push(Bytes::from_static(b"]"));
+    }
+    let body = Parts::body(parts);
     let content_type = if modern {
         GRAPHQL_RESPONSE_JSON
     } else {
@@ -293,6 +383,11 @@ async fn run(
     let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Some(decision) = decision {
         with_rate_headers(&mut response, &decision);
+    }
+    if let Some(cached) = cached {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("cache-status"), cached.header());
     }
     response
 }
@@ -343,6 +438,8 @@ enum Refusal {
     Method,
     /// Over the caller's rate limit.
     Rate(Decision),
+    /// The answer could not be written.
+    Failed(AppError),
 }
 
 async fn one(
@@ -351,8 +448,10 @@ async fn one(
     lang: PreferredLang,
     method: &Method,
     operation: Operation,
-    splices: &Arc<Splices>,
+    directives: Directives,
 ) -> Result<Outcome, Refusal> {
+    // The latency metric counts the time from here, a kept answer's too.
+    let started = std::time::Instant::now();
     let refused = |error: AppError| {
         Outcome::request_error(
             json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
@@ -364,6 +463,27 @@ async fn one(
             "variables",
             "`variables` must be an object of variable values",
         )));
+    }
+    // The answer kept for the same query from the same caller, if nothing
+    // changed since it was computed.
+    let stamp = state
+        .responses
+        .enabled()
+        .then(|| Stamp::now(&state.changes))
+        .flatten();
+    let key = stamp
+        .filter(|_| operation.query.len() <= crate::documents::MAX_TEXT_BYTES)
+        .map(|_| Key {
+            query: operation.query.clone(),
+            operation_name: operation.operation_name.clone(),
+            variables: variables_json.to_string(),
+            principal: caller.principal.clone(),
+            lang,
+        });
+    if let (Some(key), Some(stamp), false) = (&key, stamp, directives.no_cache)
+        && let Some(answer) = state.responses.get(key, stamp)
+    {
+        return answered(state, caller, &answer, started);
     }
     if let Err(error) = guard::before_parsing(&operation.query, &variables_json, &state.limits) {
         return Ok(refused(error));
@@ -397,6 +517,8 @@ async fn one(
     if *method == Method::GET && guard::is_mutation(document, operation.operation_name.as_deref()) {
         return Err(Refusal::Method);
     }
+    let query = guard::operation(document, operation.operation_name.as_deref())
+        .is_some_and(|op| op.ty == OperationType::Query);
     let shape = match guard::check(
         document,
         operation.operation_name.as_deref(),
@@ -434,8 +556,6 @@ async fn one(
     if let Some(text) = new_text {
         objects = state.documents.keep(text, document);
     }
-    // The latency metric counts the wait for admission too.
-    let started = std::time::Instant::now();
     let admitted = Arc::new(state.admission.enter(shape.cost).await);
     let queue = LoadQueue::default();
     let loaders = Loaders::batched(
@@ -448,10 +568,11 @@ async fn one(
     .appending(state.appends.clone().admitted(admitted.clone()));
     // The engine resolves fields of one response key once, their selections
     // merged: such a request takes the general path.
+    let splices = Arc::new(Splices::default());
     let loaders = if compiled::keys_repeat(document, operation.operation_name.as_deref()) {
         loaders.general_only()
     } else {
-        loaders.splicing(splices.clone())
+        loaders.splicing(Arc::clone(&splices))
     };
     let mut request = request
         .data(loaders)
@@ -480,29 +601,96 @@ async fn one(
             serde_json::to_value(&response.errors).unwrap_or(Value::Null),
         );
     }
-    let mut extensions = serde_json::to_value(&response.extensions)
+    let engine_extensions = serde_json::to_value(&response.extensions)
         .ok()
         .and_then(|value| match value {
             Value::Object(fields) => Some(fields),
             _ => None,
         })
         .unwrap_or_default();
-    extensions.insert(
-        "cost".into(),
-        json!({
-            "requested": shape.cost,
-            "limit": decision.limit,
-            "remaining": decision.remaining,
-            "resetSeconds": decision.reset_secs,
-        }),
-    );
+    let mut extensions = engine_extensions.clone();
+    extensions.insert("cost".into(), cost(shape.cost, &decision));
     body.insert("extensions".into(), Value::Object(extensions));
+    // A request that could not run has no `data` (GraphQL over HTTP).
+    let mut data = None;
+    if !request_error {
+        let text = serde_json::to_string(&response.data).map_err(|error| {
+            Refusal::Failed(AppError::internal(format!(
+                "cannot serialise a response: {error}"
+            )))
+        })?;
+        data = Some(splices.apply(text));
+    }
+    // A query's answer without errors is kept, unless the client asked not.
+    let cacheable = key.is_some() && query && !directives.no_store;
+    let why = if !cacheable {
+        "bypass"
+    } else if directives.no_cache {
+        "request"
+    } else {
+        "miss"
+    };
+    let keep = key
+        .zip(stamp)
+        .filter(|_| cacheable && response.errors.is_empty());
+    let mut stored = false;
+    if let (Some((key, computed)), Some(parts)) = (keep, data.as_mut())
+        && let Some(now) = Stamp::now(&state.changes)
+    {
+        // One buffer, kept and sent.
+        let joined = Bytes::from(parts.concat());
+        *parts = vec![joined.clone()];
+        let answer = Answer {
+            data: joined,
+            extensions: engine_extensions,
+            cost: shape.cost,
+            label,
+        };
+        stored = state.responses.keep(key, answer, computed, now);
+    }
     Ok(Outcome {
-        // A request that could not run has no `data` (GraphQL over HTTP).
-        data: (!request_error).then_some(response.data),
+        data,
         body: Value::Object(body),
         request_error,
         decision: Some(decision),
+        cache: Some(Cached::Computed { why, stored }),
+    })
+}
+
+/// The operation's cost and what the caller has left, for `extensions`.
+fn cost(requested: u64, decision: &Decision) -> Value {
+    json!({
+        "requested": requested,
+        "limit": decision.limit,
+        "remaining": decision.remaining,
+        "resetSeconds": decision.reset_secs,
+    })
+}
+
+/// A kept answer, sent again: the caller's rate limit is charged its cost.
+fn answered(
+    state: &AppState,
+    caller: &Caller,
+    answer: &Answer,
+    started: std::time::Instant,
+) -> Result<Outcome, Refusal> {
+    let decision = state
+        .limiter
+        .charge(&caller.key, answer.cost, caller.budget);
+    if !decision.allowed {
+        return Err(Refusal::Rate(decision));
+    }
+    state
+        .metrics
+        .observe(Some(&answer.label), "ok", started.elapsed());
+    let mut extensions = answer.extensions.clone();
+    extensions.insert("cost".into(), cost(answer.cost, &decision));
+    Ok(Outcome {
+        data: Some(vec![answer.data.clone()]),
+        body: json!({ "extensions": extensions }),
+        request_error: false,
+        decision: Some(decision),
+        cache: Some(Cached::Hit),
     })
 }
 

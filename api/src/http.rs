@@ -64,6 +64,8 @@ pub struct AppState {
     pub admission: Arc<crate::admission::Admission>,
     /// Parsed documents by their text.
     pub documents: Arc<crate::documents::Documents>,
+    /// Answers kept until the data changes.
+    pub responses: Arc<crate::responses::Responses>,
 }
 
 /// The router with its middleware.
@@ -87,12 +89,14 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("ratelimit-remaining"),
             HeaderName::from_static("ratelimit-reset"),
             header::RETRY_AFTER,
+            HeaderName::from_static("cache-status"),
         ])
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
             header::ACCEPT_LANGUAGE,
+            header::CACHE_CONTROL,
         ])
         .max_age(Duration::from_secs(600));
     let mut routes = Router::new();
@@ -435,6 +439,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             &state.db,
             state.changes.subscribers(),
             state.statements.get(),
+            &state.responses,
         ),
     )
 }

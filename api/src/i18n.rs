@@ -3,7 +3,7 @@
 use crate::codes::{Code, Lang};
 
 /// The language a request prefers, from its `Accept-Language` header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PreferredLang(pub Lang);
 
 impl Default for PreferredLang {

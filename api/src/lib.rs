@@ -37,6 +37,7 @@ pub mod partnership;
 pub mod policy;
 pub mod project;
 pub mod ratelimit;
+pub mod responses;
 pub mod schema;
 pub mod seed;
 pub mod sql;

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
 
+use crate::responses::Responses;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -68,7 +70,13 @@ impl Metrics {
     }
 
     /// The text of `/metrics`.
-    pub fn render(&self, db: &DatabaseConnection, subscriptions: usize, statements: u64) -> String {
+    pub fn render(
+        &self,
+        db: &DatabaseConnection,
+        subscriptions: usize,
+        statements: u64,
+        responses: &Responses,
+    ) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -111,6 +119,7 @@ impl Metrics {
         }
         drop(requests);
         let (size, idle) = pool(db);
+        let (hits, misses) = responses.counts();
         let _ = writeln!(
             out,
             "# HELP alliance_rate_limited_total Requests refused by the rate limiter.\n# TYPE alliance_rate_limited_total counter\nalliance_rate_limited_total {}\n\
@@ -118,9 +127,12 @@ impl Metrics {
              # HELP alliance_subscriptions Live subscriptions on this instance.\n# TYPE alliance_subscriptions gauge\nalliance_subscriptions {subscriptions}\n\
              # HELP alliance_db_pool_connections Open database connections.\n# TYPE alliance_db_pool_connections gauge\nalliance_db_pool_connections {size}\n\
              # HELP alliance_db_pool_idle_connections Idle database connections.\n# TYPE alliance_db_pool_idle_connections gauge\nalliance_db_pool_idle_connections {idle}\n\
-             # HELP alliance_db_statements_total SQL statements run.\n# TYPE alliance_db_statements_total counter\nalliance_db_statements_total {statements}",
+             # HELP alliance_db_statements_total SQL statements run.\n# TYPE alliance_db_statements_total counter\nalliance_db_statements_total {statements}\n\
+             # HELP alliance_response_cache_total Queries that looked for a kept answer, by whether one was sent (hit) or not (miss).\n# TYPE alliance_response_cache_total counter\nalliance_response_cache_total{{result=\"hit\"}} {hits}\nalliance_response_cache_total{{result=\"miss\"}} {misses}\n\
+             # HELP alliance_response_cache_bytes Memory the kept answers take, roughly.\n# TYPE alliance_response_cache_bytes gauge\nalliance_response_cache_bytes {kept}",
             self.rate_limited.load(Ordering::Relaxed),
-            self.json_pages.load(Ordering::Relaxed)
+            self.json_pages.load(Ordering::Relaxed),
+            kept = responses.kept_bytes(),
         );
         out
     }

@@ -96,6 +96,9 @@ impl Application {
                 config.database.database_max_connections,
             )),
             documents: Arc::default(),
+            responses: Arc::new(crate::responses::Responses::new(
+                config.limits.response_cache_bytes,
+            )),
         });
         Ok(Self {
             listener,

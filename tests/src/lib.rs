@@ -70,9 +70,21 @@ pub async fn spawn_apps(demo: bool) -> Vec<TestApp> {
     apps
 }
 
+/// The default limits, but no answers kept: the fixtures of
+/// [`scenario`] write rows straight into the database, past the audit trail
+/// whose notifications tell the service that the data changed, so a kept
+/// answer would not see them. Kept answers are tested with the service's
+/// own writes (`tests/tests/kept_answers.rs`).
+pub fn limits() -> Limits {
+    Limits {
+        response_cache_bytes: 0,
+        ..Limits::default()
+    }
+}
+
 /// Spawns the service on `backend` with a new, empty or demo-seeded database.
 pub async fn spawn_app(backend: &'static str, demo: bool) -> TestApp {
-    spawn_app_with(backend, demo, Limits::default()).await
+    spawn_app_with(backend, demo, limits()).await
 }
 
 /// Spawns the service with `limits` instead of the defaults.
@@ -164,7 +176,12 @@ impl TestApp {
     /// Another instance of the service on the same database (as when scaling
     /// out), sharing this one's client and keys; it is not cleaned up by itself.
     pub async fn sibling(&self) -> TestApp {
-        let (address, statements, db) = start(&self.database_url, false, Limits::default()).await;
+        self.sibling_with(limits()).await
+    }
+
+    /// [`sibling`](Self::sibling) with `limits`.
+    pub async fn sibling_with(&self, limits: Limits) -> TestApp {
+        let (address, statements, db) = start(&self.database_url, false, limits).await;
         TestApp {
             backend: self.backend,
             address,

@@ -655,7 +655,7 @@ async fn probes_learn_nothing_when_introspection_is_off() {
         true,
         Limits {
             introspection: false,
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;

@@ -137,7 +137,7 @@ async fn the_graphql_response_media_type_is_honoured() {
 
 #[tokio::test]
 async fn cors_allows_no_origin_unless_configured() {
-    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    let app = spawn_app_with("sqlite", false, tests::limits()).await;
     let response = app
         .client()
         .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
@@ -158,7 +158,7 @@ async fn cors_allows_no_origin_unless_configured() {
         false,
         Limits {
             cors_origins: vec!["https://dashboard.example".into()],
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;
@@ -200,7 +200,7 @@ async fn limits_refuse_with_a_message_that_names_them() {
         Limits {
             max_cost: 5_000,
             max_batch: 3,
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;
@@ -304,7 +304,7 @@ async fn limits_refuse_with_a_message_that_names_them() {
     app.finish().await;
 
     // Batching is off by default.
-    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    let app = spawn_app_with("sqlite", false, tests::limits()).await;
     let (status, body) = post_raw(&app, "application/json", &batch(2)).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("batched requests are turned off"));
@@ -318,7 +318,7 @@ async fn without_introspection_errors_name_no_fields_or_types() {
         false,
         Limits {
             introspection: false,
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;
@@ -337,7 +337,7 @@ async fn without_introspection_errors_name_no_fields_or_types() {
     app.finish().await;
 
     // On by default, with suggestions.
-    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    let app = spawn_app_with("sqlite", false, tests::limits()).await;
     let body = app.graphql("{ projectz { totalCount } }", json!({})).await;
     assert!(body.to_string().contains("projects"), "{body}");
     app.finish().await;
@@ -345,7 +345,7 @@ async fn without_introspection_errors_name_no_fields_or_types() {
 
 #[tokio::test]
 async fn every_error_carries_the_request_id() {
-    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    let app = spawn_app_with("sqlite", false, tests::limits()).await;
     for query in [
         "{ nothing }",
         "{ project(code: 5) { id } }",
@@ -376,7 +376,7 @@ async fn every_error_carries_the_request_id() {
 
 #[tokio::test]
 async fn client_request_ids_are_kept_only_when_plain() {
-    let app = spawn_app_with("sqlite", false, Limits::default()).await;
+    let app = spawn_app_with("sqlite", false, tests::limits()).await;
     for (sent, kept) in [
         ("trace-42.a_b", true),
         ("x".repeat(65).as_str(), false),
@@ -409,7 +409,7 @@ async fn the_cost_budget_is_per_caller() {
         Limits {
             rate_limit_anonymous: 100,
             rate_limit_token: 1_000,
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;
@@ -477,7 +477,7 @@ async fn a_flood_from_one_anonymous_client_leaves_a_partner_served() {
             true,
             Limits {
                 rate_limit_anonymous: 500,
-                ..Limits::default()
+                ..tests::limits()
             },
         )
         .await,
@@ -534,7 +534,7 @@ async fn queries_over_the_in_flight_budget_queue_and_all_finish() {
         true,
         Limits {
             max_inflight_cost: 5,
-            ..Limits::default()
+            ..tests::limits()
         },
     )
     .await;

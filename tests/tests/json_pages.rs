@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use tests::scenario::{self, Duty};
 use tests::{TestApp, spawn_apps};
 
+/// A query, its variables and the request's extra headers.
+type Case<'a> = (&'a str, Value, Vec<(&'a str, &'a str)>);
+
 /// Added inside each nested connection to force the general path, and taken
 /// out of its answer again.
 const GENERAL: &str = "generalPath: pageInfo { hasNextPage }";
@@ -241,7 +244,7 @@ async fn lists_built_as_json_answer_what_the_general_path_answers() {
         let after = cursors["projects"]["nodes"][0]["funding"]["edges"][0]["cursor"].clone();
         assert!(after.is_string(), "[{}] a cursor: {cursors}", app.backend);
         let admin = format!("Bearer {}", app.token(Role::Admin, None));
-        let cases: [(&str, Value, Vec<(&str, &str)>); 7] = [
+        let cases: [Case; 7] = [
             (PROJECTS, json!({}), vec![]),
             (PROJECTS, json!({ "after": after }), vec![]),
             (PROJECTS, json!({}), vec![("Accept-Language", "uk")]),

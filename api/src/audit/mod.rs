@@ -7,3 +7,21 @@ pub mod idempotency;
 pub mod query;
 pub mod service;
 pub mod types;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Write transactions this process has ended, committed or not (a commit
+/// whose answer was lost may still have committed).
+static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+/// How many write transactions this process has ended: it moves after every
+/// write, before the write answers, so whatever was read before it moved may
+/// be out of date (see [`crate::responses`]).
+pub fn commits() -> u64 {
+    COMMITS.load(Ordering::SeqCst)
+}
+
+/// Counts a write transaction that ended.
+fn ended() {
+    COMMITS.fetch_add(1, Ordering::SeqCst);
+}

@@ -341,8 +341,9 @@ impl Writer {
                 .exec(&txn)
                 .await?;
         }
-        txn.commit().await?;
-        Ok(())
+        let committed = txn.commit().await;
+        super::ended();
+        Ok(committed?)
     }
 }
 

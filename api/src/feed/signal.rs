@@ -14,7 +14,14 @@
 //! The embedded SQLite file has one writer process at a time but may be shared
 //! with maintenance commands (`alliance import`), so there the head row is
 //! read every 100 ms while anyone subscribes.
+//!
+//! While the signal listens, it also names the listening session
+//! ([`ChangeSignal::session`]): the kept answers of
+//! [`crate::responses::Responses`] are trusted only within one session, as
+//! notifications may be lost between two.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use entity::audit_head;
@@ -35,6 +42,10 @@ const RECONNECT: Duration = Duration::from_secs(1);
 /// The latest committed sequence number, for live subscriptions to wait on.
 pub struct ChangeSignal {
     head: watch::Sender<i64>,
+    /// The listening session: a new number each time the listener is
+    /// (re)established and the head read; 0 while not listening (and on
+    /// SQLite, which has no notifications).
+    session: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
@@ -50,12 +61,36 @@ impl ChangeSignal {
     /// head row on SQLite.
     pub fn start(db: DatabaseConnection, database_url: &str) -> Self {
         let (head, _) = watch::channel(0);
+        let session = Arc::new(AtomicU64::new(0));
         let task = if database_url.starts_with("sqlite:") {
             tokio::spawn(poll(db, head.clone()))
         } else {
-            tokio::spawn(listen(db, database_url.to_owned(), head.clone()))
+            tokio::spawn(listen(
+                db,
+                database_url.to_owned(),
+                head.clone(),
+                Arc::clone(&session),
+            ))
         };
-        Self { head, task }
+        Self {
+            head,
+            session,
+            task,
+        }
+    }
+
+    /// The highest committed sequence number known here.
+    pub fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    /// The current listening session, `None` while commits of other
+    /// instances may go unnoticed (not listening, or on SQLite).
+    pub fn session(&self) -> Option<u64> {
+        match self.session.load(Ordering::SeqCst) {
+            0 => None,
+            session => Some(session),
+        }
     }
 
     /// A receiver that sees the head move.
@@ -102,9 +137,17 @@ async fn poll(db: DatabaseConnection, head: watch::Sender<i64>) {
     }
 }
 
-async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
+async fn listen(
+    db: DatabaseConnection,
+    url: String,
+    head: watch::Sender<i64>,
+    session: Arc<AtomicU64>,
+) {
     use sea_orm::sqlx::postgres::PgListener;
+    let mut sessions = 0u64;
     loop {
+        // Not listening: notifications may be missed from here on.
+        session.store(0, Ordering::SeqCst);
         let mut listener = match PgListener::connect(&url).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -118,10 +161,18 @@ async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
             tokio::time::sleep(RECONNECT).await;
             continue;
         }
-        // Whatever committed before the LISTEN took effect.
-        if let Ok(seq) = committed_head(&db).await {
-            raise(&head, seq);
+        // Whatever committed before the LISTEN took effect; only once it is
+        // known does a session begin.
+        match committed_head(&db).await {
+            Ok(seq) => raise(&head, seq),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the committed head; retrying");
+                tokio::time::sleep(RECONNECT).await;
+                continue;
+            }
         }
+        sessions += 1;
+        session.store(sessions, Ordering::SeqCst);
         // A connection that died without a word would stall every
         // subscriber: the head is read again now and then regardless.
         // (The head was just read: the first recheck is one period away.)
@@ -143,15 +194,12 @@ async fn listen(db: DatabaseConnection, url: String, head: watch::Sender<i64>) {
                         raise(&head, seq);
                     }
                 }
-                // The connection was lost and comes back on the next call:
-                // notifications in between are gone, so read the head again.
-                Ok(None) => {
-                    if let Ok(seq) = committed_head(&db).await {
-                        raise(&head, seq);
-                    }
-                }
+                // The connection was lost: notifications since are gone.
+                // A new listener is set up and the head read again.
+                Ok(None) => break,
                 Err(error) => {
                     tracing::warn!(%error, "listening for committed changes failed; retrying");
+                    session.store(0, Ordering::SeqCst);
                     tokio::time::sleep(RECONNECT).await;
                     break;
                 }
