@@ -14,6 +14,14 @@
 //! `pgbench` for the floor. Implementations alternate within each round
 //! (A B C A B C …). SQL statements per request come from
 //! `pg_stat_statements` when the server has it loaded.
+//!
+//! The service keeps query answers until the data changes, and every request
+//! of a measurement asks the same thing, so `alliance` measures the service
+//! as deployed: mostly kept answers. `alliance-fresh` is the same process
+//! asked with `Cache-Control: no-cache, no-store` on every request (checks,
+//! statement counts, closed and open loops), so that it computes every
+//! answer and keeps none: the engine itself. It leaves out Q6, whose
+//! mutation is never kept.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,8 +41,11 @@ use crate::queries::{self, CODE, Params, Query};
 /// An implementation under comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Peer {
-    /// This service.
+    /// This service, as deployed: answers kept until the data changes.
     Alliance,
+    /// The same service process, every request with `Cache-Control:
+    /// no-cache, no-store`: every answer computed, none kept.
+    AllianceFresh,
     /// PostGraphile 4 from npm.
     PostGraphile,
     /// One hand-written SQL statement per query, run by pgbench.
@@ -44,13 +55,38 @@ pub enum Peer {
 }
 
 impl Peer {
-    fn name(self) -> &'static str {
+    /// The implementation's name in the report.
+    pub fn name(self) -> &'static str {
         match self {
             Peer::Alliance => "alliance",
+            Peer::AllianceFresh => "alliance (no-cache)",
             Peer::PostGraphile => "postgraphile",
             Peer::Sql => "raw SQL (pgbench)",
             Peer::Baseline => "alliance /baseline",
         }
+    }
+
+    /// The implementation whose process serves this one (`None`: pgbench,
+    /// no HTTP process): the service serves its fresh answers and its
+    /// trivial endpoint too.
+    fn process(self) -> Option<Peer> {
+        match self {
+            Peer::Alliance | Peer::AllianceFresh | Peer::Baseline => Some(Peer::Alliance),
+            Peer::PostGraphile => Some(Peer::PostGraphile),
+            Peer::Sql => None,
+        }
+    }
+
+    /// The `Cache-Control` every request of this implementation carries.
+    fn cache_control(self) -> Option<&'static str> {
+        (self == Peer::AllianceFresh).then_some("no-cache, no-store")
+    }
+
+    /// Whether `query` is checked and timed on this implementation: the
+    /// fresh answers leave out the create, which is never kept (it would be
+    /// the same measurement twice).
+    pub fn runs(self, query: Query) -> bool {
+        !(self == Peer::AllianceFresh && query == Query::Q6)
     }
 }
 
@@ -60,10 +96,11 @@ impl std::str::FromStr for Peer {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
             "alliance" => Ok(Peer::Alliance),
+            "alliance-fresh" => Ok(Peer::AllianceFresh),
             "postgraphile" => Ok(Peer::PostGraphile),
             "sql" => Ok(Peer::Sql),
             other => Err(format!(
-                "unknown implementation `{other}` (alliance, postgraphile, sql)"
+                "unknown implementation `{other}` (alliance, alliance-fresh, postgraphile, sql)"
             )),
         }
     }
@@ -76,7 +113,8 @@ pub struct Options {
     pub database_url: String,
     /// Queries to compare.
     pub queries: Vec<Query>,
-    /// Implementations to compare (the baseline endpoint joins Q2 with the service).
+    /// Implementations to compare (the baseline endpoint joins Q2 with the
+    /// service; `AllianceFresh` shares the service's process).
     pub peers: Vec<Peer>,
     /// Rounds of alternation.
     pub rounds: usize,
@@ -475,10 +513,11 @@ async fn run_tool(mut command: Command, what: &str) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// `oha` POSTing `body` with `headers` (beside the content type).
 async fn oha(
     url: &str,
     body: &str,
-    token: Option<&str>,
+    headers: &[(&str, String)],
     connections: usize,
     seconds: u64,
     rate: Option<u64>,
@@ -502,8 +541,8 @@ async fn oha(
         "-d",
         body,
     ]);
-    if let Some(token) = token {
-        command.args(["-H", &format!("authorization: Bearer {token}")]);
+    for (name, value) in headers {
+        command.args(["-H", &format!("{name}: {value}")]);
     }
     if let Some(rate) = rate {
         command.args(["-q", &rate.to_string(), "--latency-correction"]);
@@ -545,20 +584,22 @@ async fn oha(
     })
 }
 
-/// `wrk` with a Lua script that gives every request a new project code.
+/// `wrk` with a Lua script that gives every request a new project code and
+/// `headers` (beside the content type).
 async fn wrk(
     work_dir: &Path,
     url: &str,
     body: &str,
-    token: Option<&str>,
+    headers: &[(&str, String)],
     connections: usize,
     seconds: u64,
     run: &str,
 ) -> Result<Load, Error> {
     let script = work_dir.join(format!("{run}.lua"));
-    let auth = token
-        .map(|t| format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n"))
-        .unwrap_or_default();
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("wrk.headers[\"{name}\"] = [==[{value}]==]\n"))
+        .collect();
     let lua = format!(
         r#"local made = 0
 function setup(thread)
@@ -567,7 +608,7 @@ function setup(thread)
 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-{auth}local template = [==[{body}]==]
+{headers}local template = [==[{body}]==]
 local counter = 0
 request = function()
   counter = counter + 1
@@ -741,26 +782,57 @@ pub struct Report {
     pub params: Option<Params>,
     /// Peak resident memory over the whole run per implementation (VmHWM), MiB.
     pub high_water_mib: BTreeMap<Peer, f64>,
+    /// Every answer checked before the timed runs, in order.
+    pub checks: Vec<Check>,
 }
 
+/// One query checked on one implementation before anything was timed: its
+/// answer was free of errors and agreed with the others'.
+#[derive(Clone, Debug)]
+pub struct Check {
+    /// Query.
+    pub query: Query,
+    /// Implementation.
+    pub peer: Peer,
+    /// The answer's `Cache-Status` header (the service's), when it had one.
+    pub cache_status: Option<String>,
+}
+
+/// An HTTP implementation's answer that [`post`] accepted.
+struct Answer {
+    /// The body as sent.
+    text: String,
+    /// The body as JSON.
+    value: Value,
+    /// The `Cache-Status` header, when there is one.
+    cache_status: Option<String>,
+}
+
+/// POSTs `body` with `headers` (beside the content type) and accepts only an
+/// answer without errors.
 async fn post(
     http: &reqwest::Client,
     url: &str,
     body: &str,
-    token: Option<&str>,
-) -> Result<(String, Value), Error> {
+    headers: &[(&str, String)],
+) -> Result<Answer, Error> {
     let mut request = http
         .post(url)
         .header("content-type", "application/json")
         .body(body.to_owned());
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
+    for (name, value) in headers {
+        request = request.header(*name, value);
     }
     let answer = request
         .send()
         .await
         .map_err(|e| Error::Request(e.to_string()))?;
     let status = answer.status();
+    let cache_status = answer
+        .headers()
+        .get("cache-status")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let text = answer
         .text()
         .await
@@ -781,7 +853,36 @@ async fn post(
     {
         return Err(Error::Request(format!("user errors: {errors:?}")));
     }
-    Ok((text, value))
+    Ok(Answer {
+        text,
+        value,
+        cache_status,
+    })
+}
+
+/// Fails when an answer the implementation asked to be computed afresh and
+/// not kept says (`Cache-Status`, RFC 9211) it was a kept one or is now
+/// kept: its timings would not be the engine's.
+fn ensure_fresh(peer: Peer, query: Query, answer: &Answer) -> Result<(), Error> {
+    let Some(status) = answer.cache_status.as_deref() else {
+        return Ok(());
+    };
+    if peer.cache_control().is_none() {
+        return Ok(());
+    }
+    let kept = status
+        .split(';')
+        .skip(1)
+        .map(str::trim)
+        .any(|p| p.eq_ignore_ascii_case("hit") || p.eq_ignore_ascii_case("stored"));
+    if kept {
+        return Err(Error::Request(format!(
+            "{query} on {}: asked with `Cache-Control: no-cache, no-store`, the service \
+             answered `Cache-Status: {status}`",
+            peer.name()
+        )));
+    }
+    Ok(())
 }
 
 /// Removes the projects the create runs wrote (codes `BENCH-W…`, `BENCH-SQL-…`,
@@ -833,10 +934,18 @@ async fn failed_operations(http: &reqwest::Client, graphql_url: &str) -> u64 {
         .sum()
 }
 
-/// The token a request carries: readers are anonymous (public dashboards);
-/// the service's create needs a coordinator.
-fn token_for(peer: Peer, query: Query, token: &str) -> Option<&str> {
-    (peer == Peer::Alliance && query == Query::Q6).then_some(token)
+/// The headers a request carries beside its content type: readers are
+/// anonymous (public dashboards), the service's create needs a
+/// coordinator's token; the fresh answers' `Cache-Control`.
+fn headers_for(peer: Peer, query: Query, token: &str) -> Vec<(&'static str, String)> {
+    let mut headers = Vec::new();
+    if peer.process() == Some(Peer::Alliance) && peer != Peer::Baseline && query == Query::Q6 {
+        headers.push(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(directives) = peer.cache_control() {
+        headers.push(("cache-control", directives.to_owned()));
+    }
+    headers
 }
 
 fn unique_body(body: &str, tag: &str) -> String {
@@ -864,15 +973,17 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
         );
     }
     let wants = |peer| options.peers.contains(&peer);
+    // The service runs once for its kept and its fresh answers.
+    let wants_alliance = wants(Peer::Alliance) || wants(Peer::AllianceFresh);
 
     // Start the HTTP implementations; the service twice: first to capture
     // Q2's bytes, then with those bytes behind /baseline.
     let mut services: Vec<Service> = Vec::new();
-    if wants(Peer::Alliance) {
+    if wants_alliance {
         let mut alliance = start_alliance(options, &http, None).await?;
         if options.queries.contains(&Query::Q2) {
             let body = queries::alliance(Query::Q2, &params).to_string();
-            let (bytes, _) = post(&http, &alliance.url, &body, None).await?;
+            let bytes = post(&http, &alliance.url, &body, &[]).await?.text;
             let file = options.work_dir.join("q2-response.json");
             std::fs::write(&file, bytes).map_err(|e| Error::Service(e.to_string()))?;
             alliance.child.kill().await.ok();
@@ -884,40 +995,48 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
         db.execute_unprepared(&queries::postgraphile_setup())
             .await?;
         let service = start_postgraphile(options, &http).await?;
-        let (_, cursor) = post(
+        let cursor = post(
             &http,
             &service.url,
             &queries::postgraphile_cursor_query(&params).to_string(),
-            None,
+            &[],
         )
-        .await?;
+        .await?
+        .value;
         params.postgraphile_cursor = cursor["data"]["allProjects"]["edges"][0]["cursor"]
             .as_str()
             .map(str::to_owned);
         services.push(service);
     }
+    // The GraphQL address an implementation is asked at.
     let url_of = |peer: Peer| {
         services
             .iter()
-            .find(|s| s.peer == peer)
+            .find(|s| Some(s.peer) == peer.process())
             .map(|s| s.url.clone())
     };
 
     // Check every query on every implementation before anything is timed.
     let mut statements_of: BTreeMap<(Query, Peer), f64> = BTreeMap::new();
+    let mut report = Report::default();
     for &query in &options.queries {
         let mut reference: Option<(Peer, Vec<(String, String)>)> = None;
         for &peer in &options.peers {
-            let data = match peer {
-                Peer::Alliance | Peer::PostGraphile => {
+            if !peer.runs(query) {
+                continue;
+            }
+            let headers = headers_for(peer, query, &token);
+            let (data, cache_status) = match peer {
+                Peer::Alliance | Peer::AllianceFresh | Peer::PostGraphile => {
                     let url = url_of(peer).ok_or_else(|| Error::Service("not started".into()))?;
                     let body = unique_body(&body_of(peer, query, &params), "A");
-                    let (_, value) = post(&http, &url, &body, token_for(peer, query, &token))
+                    let answer = post(&http, &url, &body, &headers)
                         .await
                         .map_err(|e| Error::Request(format!("{query} on {}: {e}", peer.name())))?;
-                    value["data"].clone()
+                    ensure_fresh(peer, query, &answer)?;
+                    (answer.value["data"].clone(), answer.cache_status)
                 }
-                Peer::Sql => queries::run_sql(db, query, &params).await?,
+                Peer::Sql => (queries::run_sql(db, query, &params).await?, None),
                 Peer::Baseline => continue,
             };
             if let Some(stats) = &stats {
@@ -933,7 +1052,8 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                             let url = url_of(peer).unwrap_or_default();
                             let body =
                                 unique_body(&body_of(peer, query, &params), &format!("S{round}"));
-                            post(&http, &url, &body, token_for(peer, query, &token)).await?;
+                            let answer = post(&http, &url, &body, &headers).await?;
+                            ensure_fresh(peer, query, &answer)?;
                         }
                     }
                 }
@@ -953,6 +1073,11 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                 }
                 Some(_) => {}
             }
+            report.checks.push(Check {
+                query,
+                peer,
+                cache_status,
+            });
         }
         if let Some((peer, signature)) = &reference {
             let summary: Vec<String> = signature
@@ -969,12 +1094,16 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
     }
 
     let ticks = ticks_per_second();
-    let mut report = Report::default();
     let mut run_number = 0u64;
     let run_tag = chrono::Utc::now().timestamp();
     for &query in &options.queries {
-        let mut lineup: Vec<Peer> = options.peers.clone();
-        if query == Query::Q2 && wants(Peer::Alliance) {
+        let mut lineup: Vec<Peer> = options
+            .peers
+            .iter()
+            .copied()
+            .filter(|peer| peer.runs(query))
+            .collect();
+        if query == Query::Q2 && wants_alliance {
             lineup.push(Peer::Baseline);
         }
         let mut rate: Option<u64> = None;
@@ -1008,11 +1137,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                 for &peer in &lineup {
                     run_number += 1;
                     let run = format!("BENCH-W{run_tag}-{run_number}");
-                    let service = match peer {
-                        Peer::Baseline => services.iter().find(|s| s.peer == Peer::Alliance),
-                        Peer::Sql => None,
-                        other => services.iter().find(|s| s.peer == other),
-                    };
+                    let service = services.iter().find(|s| Some(s.peer) == peer.process());
                     let pid = service.and_then(Service::pid);
                     // Every measurement starts with no dirty pages of the one
                     // before to write out: a checkpoint spread over the next
@@ -1021,11 +1146,11 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                     if let Err(error) = db.execute_unprepared("CHECKPOINT").await {
                         eprintln!("no checkpoint before the measurement: {error}");
                     }
-                    let failed_before = match peer {
-                        Peer::Alliance => {
-                            failed_operations(&http, &url_of(peer).unwrap_or_default()).await
-                        }
-                        _ => 0,
+                    let counts_failures = matches!(peer, Peer::Alliance | Peer::AllianceFresh);
+                    let failed_before = if counts_failures {
+                        failed_operations(&http, &url_of(peer).unwrap_or_default()).await
+                    } else {
+                        0
                     };
                     let before = (pid.map(tree_cpu), postgres_cpu());
                     let sampling = Arc::new(AtomicBool::new(true));
@@ -1039,7 +1164,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                             }
                         })
                     });
-                    let token_for = token_for(peer, query, &token);
+                    let headers = headers_for(peer, query, &token);
                     let mut load = match peer {
                         Peer::Sql => {
                             let (script, vars) = queries::sql(query, &params);
@@ -1060,9 +1185,9 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                                 .unwrap_or_default()
                                 .replace("/graphql", "/baseline");
                             let body = body_of(Peer::Alliance, query, &params);
-                            oha(&url, &body, None, connections, options.seconds, rate).await?
+                            oha(&url, &body, &headers, connections, options.seconds, rate).await?
                         }
-                        Peer::Alliance | Peer::PostGraphile => {
+                        Peer::Alliance | Peer::AllianceFresh | Peer::PostGraphile => {
                             let url = url_of(peer).unwrap_or_default();
                             let body = body_of(peer, query, &params);
                             if query == Query::Q6 {
@@ -1070,14 +1195,14 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                                     &options.work_dir,
                                     &url,
                                     &body,
-                                    token_for,
+                                    &headers,
                                     connections,
                                     options.seconds,
                                     &run,
                                 )
                                 .await?
                             } else {
-                                oha(&url, &body, token_for, connections, options.seconds, rate)
+                                oha(&url, &body, &headers, connections, options.seconds, rate)
                                     .await?
                             }
                         }
@@ -1100,7 +1225,7 @@ pub async fn compare(db: &DatabaseConnection, options: &Options) -> Result<Repor
                         load.errors += load.requests.saturating_sub(created);
                     }
                     let after = (pid.map(tree_cpu), postgres_cpu());
-                    if peer == Peer::Alliance {
+                    if counts_failures {
                         load.errors += failed_operations(&http, &url_of(peer).unwrap_or_default())
                             .await
                             .saturating_sub(failed_before);
@@ -1185,12 +1310,15 @@ fn line(s: &Sample) -> String {
     )
 }
 
+/// What the report takes medians over: query, connections and the offered
+/// rate of an open loop.
+type Group = (Query, usize, Option<u64>);
+
 /// The report as Markdown: medians over rounds per query, implementation
 /// and load, then the ratios the targets are stated in.
 pub fn render(report: &Report, options: &Options) -> String {
     let mut out = String::new();
-    let mut groups: BTreeMap<(Query, usize, Option<u64>), BTreeMap<Peer, Vec<&Sample>>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<Group, BTreeMap<Peer, Vec<&Sample>>> = BTreeMap::new();
     for s in &report.samples {
         groups
             .entry((s.query, s.connections, s.rate))
@@ -1256,37 +1384,64 @@ pub fn render(report: &Report, options: &Options) -> String {
         }
         let rps = |p| med(p, &|s| s.rps);
         let p99 = |p| med(p, &|s| s.p99_ms);
-        let mut parts = Vec::new();
-        if let (Some(a), Some(g)) = (rps(Peer::Alliance), rps(Peer::PostGraphile)) {
-            parts.push(format!("throughput ×{:.2} PostGraphile", a / g.max(0.001)));
-        }
-        if let (Some(a), Some(g)) = (p99(Peer::Alliance), p99(Peer::PostGraphile)) {
-            parts.push(format!("p99 ×{:.2} PostGraphile's", a / g.max(0.001)));
-        }
-        if let (Some(a), Some(f)) = (rps(Peer::Alliance), rps(Peer::Sql)) {
-            parts.push(format!("throughput ×{:.2} the SQL floor", a / f.max(0.001)));
-        }
-        if let (Some(a), Some(b)) = (rps(Peer::Alliance), rps(Peer::Baseline)) {
-            parts.push(format!(
-                "throughput ×{:.2} the trivial endpoint",
-                a / b.max(0.001)
-            ));
-        }
-        if !parts.is_empty() {
-            let _ = writeln!(ratios, "| {query} | {load} | {} |", parts.join("; "));
+        // The same ratios for the answers as deployed and as computed.
+        for service in [Peer::Alliance, Peer::AllianceFresh] {
+            let mut parts = Vec::new();
+            if let (Some(a), Some(g)) = (rps(service), rps(Peer::PostGraphile)) {
+                parts.push(format!("throughput ×{:.2} PostGraphile", a / g.max(0.001)));
+            }
+            if let (Some(a), Some(g)) = (p99(service), p99(Peer::PostGraphile)) {
+                parts.push(format!("p99 ×{:.2} PostGraphile's", a / g.max(0.001)));
+            }
+            if let (Some(a), Some(f)) = (rps(service), rps(Peer::Sql)) {
+                parts.push(format!("throughput ×{:.2} the SQL floor", a / f.max(0.001)));
+            }
+            if let (Some(a), Some(b)) = (rps(service), rps(Peer::Baseline)) {
+                parts.push(format!(
+                    "throughput ×{:.2} the trivial endpoint",
+                    a / b.max(0.001)
+                ));
+            }
+            if !parts.is_empty() {
+                let _ = writeln!(
+                    ratios,
+                    "| {query} | {load} | {} | {} |",
+                    service.name(),
+                    parts.join("; ")
+                );
+            }
         }
     }
     if !ratios.is_empty() {
         let _ = writeln!(
             out,
-            "\n| query | load | ratios of the service (medians) |\n|---|---|---|"
+            "\n| query | load | service | ratios of the service (medians) |\n|---|---|---|---|"
         );
         out.push_str(&ratios);
+    }
+    if report.samples.iter().any(|s| s.peer == Peer::AllianceFresh) {
+        let _ = writeln!(
+            out,
+            "\n`{}` is the service as deployed, which keeps answers until the data \
+             changes (every request of a measurement asks the same, so it mostly sends \
+             kept answers). `{}` is the same process with `Cache-Control: no-cache, \
+             no-store` on every request: every answer computed, none kept (Q6, never \
+             kept, is not timed twice).",
+            Peer::Alliance.name(),
+            Peer::AllianceFresh.name()
+        );
     }
     if !report.high_water_mib.is_empty() {
         let _ = writeln!(out, "\nPeak resident memory over the whole run (VmHWM):");
         for (peer, mib) in &report.high_water_mib {
-            let _ = writeln!(out, "- {}: {mib:.0} MiB", peer.name());
+            let shared = if *peer == Peer::Alliance
+                && report.samples.iter().any(|s| s.peer == Peer::AllianceFresh)
+            {
+                format!(" (one process, {} included)", Peer::AllianceFresh.name())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "- {}{shared}: {mib:.0} MiB", peer.name());
         }
     }
     if let Some(p) = &report.params {

@@ -52,7 +52,8 @@ enum Command {
     /// The service side by side with PostGraphile and the raw-SQL floor on
     /// the same PostgreSQL database (generating the data set first when it is
     /// empty): every query checked on every implementation, then timed in
-    /// alternating rounds. Needs `oha`, `wrk`, `pgbench` and `npx`; writes a
+    /// alternating rounds; the service both with its kept answers and
+    /// computing every answer. Needs `oha`, `wrk`, `pgbench` and `npx`; writes a
     /// Markdown report to stdout.
     Compare {
         #[command(flatten)]
@@ -60,11 +61,14 @@ enum Command {
         /// Queries, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "q1,q2,q3,q4,q5,q6")]
         queries: Vec<Query>,
-        /// Implementations, comma-separated: alliance, postgraphile, sql.
+        /// Implementations, comma-separated: alliance (the service as
+        /// deployed, answers kept until the data changes), alliance-fresh
+        /// (the same process, every request with `Cache-Control: no-cache,
+        /// no-store`: every answer computed; not for Q6), postgraphile, sql.
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "alliance,postgraphile,sql"
+            default_value = "alliance,alliance-fresh,postgraphile,sql"
         )]
         peers: Vec<Peer>,
         /// Rounds of alternation.

@@ -6,7 +6,9 @@ use alliance_bench::server::Server;
 
 /// The side-by-side comparison on a small PostgreSQL data set: every query is
 /// checked against the raw-SQL floor (same codes, same counts), then each
-/// implementation is loaded briefly with oha, wrk and pgbench. Needs
+/// implementation is loaded briefly with oha, wrk and pgbench: the service
+/// both as deployed and computing every answer (`Cache-Control: no-cache,
+/// no-store`, Q6 left out). Needs
 /// `TEST_POSTGRES_URL`, the service binary of this build, oha, wrk and
 /// pgbench (`.ci/run` installs them); elsewhere it says what is missing and
 /// returns. No timing is asserted.
@@ -78,7 +80,7 @@ async fn the_comparison_checks_and_loads_every_query() {
     let options = Options {
         database_url: url.clone(),
         queries: Query::ALL.to_vec(),
-        peers: vec![Peer::Alliance, Peer::Sql],
+        peers: vec![Peer::Alliance, Peer::AllianceFresh, Peer::Sql],
         rounds: 1,
         seconds: 1,
         connections: vec![2],
@@ -102,6 +104,48 @@ async fn the_comparison_checks_and_loads_every_query() {
             );
         }
     }
+    for query in Query::ALL {
+        let fresh = query != Query::Q6;
+        assert_eq!(
+            report
+                .samples
+                .iter()
+                .any(|s| s.query == query && s.peer == Peer::AllianceFresh && s.requests > 0),
+            fresh,
+            "{query} ran computed afresh: {fresh}"
+        );
+        assert_eq!(
+            report
+                .checks
+                .iter()
+                .any(|c| c.query == query && c.peer == Peer::AllianceFresh),
+            fresh,
+            "{query} checked computed afresh: {fresh}"
+        );
+        for peer in [Peer::Alliance, Peer::Sql] {
+            assert!(
+                report
+                    .checks
+                    .iter()
+                    .any(|c| c.query == query && c.peer == peer),
+                "{query} checked on {peer:?}"
+            );
+        }
+    }
+    for check in report
+        .checks
+        .iter()
+        .filter(|c| c.peer == Peer::AllianceFresh)
+    {
+        // A fresh answer is computed and not kept (when the service says).
+        if let Some(status) = &check.cache_status {
+            assert!(
+                status.contains("fwd=") && !status.contains("stored"),
+                "{} computed afresh answered `Cache-Status: {status}`",
+                check.query
+            );
+        }
+    }
     assert!(
         report.samples.iter().any(|s| s.peer == Peer::Baseline),
         "the trivial endpoint ran beside Q2"
@@ -119,6 +163,19 @@ async fn the_comparison_checks_and_loads_every_query() {
     assert!(failed.is_empty(), "{failed:?}");
     let rendered = render(&report, &options);
     assert!(rendered.contains("| Q6 |"), "{rendered}");
+    let fresh_row = format!("| {} |", Peer::AllianceFresh.name());
+    for query in Query::ALL {
+        let rows = rendered
+            .lines()
+            .filter(|l| l.starts_with(&format!("| {query} |")) && l.contains(&fresh_row))
+            .count();
+        if query == Query::Q6 {
+            assert_eq!(rows, 0, "{query} is not timed computed afresh: {rendered}");
+        } else {
+            // Its row of measurements, and its row of ratios (to the SQL floor).
+            assert!(rows >= 2, "{query} computed afresh: {rendered}");
+        }
+    }
 
     drop(server);
     std::fs::remove_dir_all(&work_dir).ok();
