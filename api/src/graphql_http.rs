@@ -473,6 +473,7 @@ async fn one(
         .flatten();
     let key = stamp
         .filter(|_| operation.query.len() <= crate::documents::MAX_TEXT_BYTES)
+        .filter(|_| !(directives.no_cache && directives.no_store))
         .map(|_| Key {
             query: operation.query.clone(),
             operation_name: operation.operation_name.clone(),
@@ -636,6 +637,8 @@ async fn one(
     let mut stored = false;
     if let (Some((key, computed)), Some(parts)) = (keep, data.as_mut())
         && let Some(now) = Stamp::now(&state.changes)
+        && now == computed
+        && parts.iter().map(Bytes::len).sum::<usize>() <= crate::responses::MAX_ANSWER_BYTES
     {
         // One buffer, kept and sent.
         let joined = Bytes::from(parts.concat());

@@ -144,6 +144,7 @@ struct Generations {
 /// Kept answers (see the module's documentation).
 pub struct Responses {
     generation_bytes: usize,
+    max_age: Duration,
     kept: Mutex<Generations>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -154,6 +155,7 @@ impl Responses {
     pub fn new(bytes: usize) -> Self {
         Self {
             generation_bytes: bytes / 2,
+            max_age: MAX_AGE,
             kept: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -177,7 +179,7 @@ impl Responses {
     }
 
     fn find(&self, key: &Key, now: Stamp) -> Option<Arc<Answer>> {
-        let fresh = |entry: &Entry| entry.stamp == now && entry.at.elapsed() <= MAX_AGE;
+        let fresh = |entry: &Entry| entry.stamp == now && entry.at.elapsed() <= self.max_age;
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = kept.current.get(key) {
             return fresh(entry).then(|| Arc::clone(&entry.answer));
@@ -296,6 +298,19 @@ mod tests {
             assert!(responses.get(&k, later).is_none(), "{later:?}");
         }
         assert_eq!(responses.counts(), (1, 5));
+    }
+
+    #[test]
+    fn an_answer_is_sent_again_for_its_longest_life_at_most() {
+        let responses = Responses {
+            max_age: Duration::from_millis(50),
+            ..Responses::new(1024 * 1024)
+        };
+        let k = key("{ a }", Principal::Anonymous, Lang::En);
+        assert!(responses.keep(k.clone(), answer("1"), AT, AT));
+        assert!(responses.get(&k, AT).is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(responses.get(&k, AT).is_none());
     }
 
     #[test]

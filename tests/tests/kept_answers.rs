@@ -227,6 +227,106 @@ async fn a_write_through_this_instance_is_read_at_once() {
 }
 
 #[tokio::test]
+async fn an_update_through_this_instance_is_read_at_once() {
+    let Some(app) = keeping(Limits {
+        max_batch: 4,
+        ..Limits::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let token = app.token(Role::Coordinator, None);
+    let project = app
+        .data("{ projects(first: 1) { nodes { id version } } }", json!({}))
+        .await["projects"]["nodes"][0]
+        .clone();
+    let read = json!({
+        "query": "query($id: ID!) { node(id: $id) { ... on Project { title version } } }",
+        "variables": { "id": project["id"] },
+    });
+    let _ = ask(&app, Some(&token), read.clone(), &[]).await;
+    let before = ask(&app, Some(&token), read.clone(), &[]).await;
+    assert_eq!(before.cache, "hit");
+    let update = json!({
+        "query": "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { userErrors { message } } }",
+        "variables": { "i": {
+            "id": project["id"],
+            "expectedVersion": project["version"],
+            "titles": { "en": "Renamed while kept", "uk": "Перейменовано" },
+        } },
+    });
+    // As with a create: the read runs right after the update commits.
+    let batch = ask(&app, Some(&token), json!([update, read]), &[]).await;
+    assert_eq!(
+        batch.body[0]["data"]["updateProject"]["userErrors"],
+        json!([]),
+        "{}",
+        batch.body
+    );
+    assert_eq!(
+        batch.body[1]["data"]["node"]["title"], "Renamed while kept",
+        "{}",
+        batch.body
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn each_answer_of_a_batch_is_its_own() {
+    let Some(app) = keeping(Limits {
+        max_batch: 4,
+        ..Limits::default()
+    })
+    .await
+    else {
+        return;
+    };
+    // Two lists the database builds as JSON, one after the other: each
+    // answer has the texts of its own statement.
+    let projects = query("{ projects(first: 3) { nodes { code owner { name } } } }");
+    let members = query("{ members(first: 3) { nodes { name } } }");
+    let alone = [
+        ask(
+            &app,
+            None,
+            projects.clone(),
+            &[("cache-control", "no-store")],
+        )
+        .await,
+        ask(
+            &app,
+            None,
+            members.clone(),
+            &[("cache-control", "no-store")],
+        )
+        .await,
+    ];
+    for _ in 0..2 {
+        let batch = ask(&app, None, json!([projects, members]), &[]).await;
+        assert_eq!(
+            batch.body[0]["data"], alone[0].body["data"],
+            "{}",
+            batch.body
+        );
+        assert_eq!(
+            batch.body[1]["data"], alone[1].body["data"],
+            "{}",
+            batch.body
+        );
+        assert!(
+            alone[0].body["data"]["projects"]["nodes"][2]["owner"]["name"].is_string(),
+            "{}",
+            alone[0].body
+        );
+    }
+    // A batch's response has no one Cache-Status; its answers were kept.
+    let kept = ask(&app, None, projects, &[]).await;
+    assert_eq!(kept.cache, "hit");
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn a_write_through_another_instance_is_read_once_its_commit_is_signalled() {
     let Some(app) = keeping(Limits::default()).await else {
         return;

@@ -283,10 +283,11 @@ fn violates_constraint(error: &AppError) -> bool {
 
 /// Writes `group` by one statement (see [`statement`]), which commits.
 async fn write(db: &DatabaseConnection, group: &[&Pending]) -> Result<()> {
+    let ending = super::Ending;
     let written = db
         .execute_raw(statement(db.get_database_backend(), group))
         .await;
-    super::ended();
+    drop(ending);
     written?;
     Ok(())
 }

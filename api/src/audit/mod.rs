@@ -21,7 +21,13 @@ pub fn commits() -> u64 {
     COMMITS.load(Ordering::SeqCst)
 }
 
-/// Counts a write transaction that ended.
-fn ended() {
-    COMMITS.fetch_add(1, Ordering::SeqCst);
+/// Counts a write transaction as ended when dropped: after its commit
+/// answered, or when the request that awaited it went away (a time limit, a
+/// client that left) while the commit may still go through.
+struct Ending;
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        COMMITS.fetch_add(1, Ordering::SeqCst);
+    }
 }

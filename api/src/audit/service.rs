@@ -341,8 +341,9 @@ impl Writer {
                 .exec(&txn)
                 .await?;
         }
+        let ending = super::Ending;
         let committed = txn.commit().await;
-        super::ended();
+        drop(ending);
         Ok(committed?)
     }
 }
