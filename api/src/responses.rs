@@ -1,8 +1,9 @@
 //! Answers kept until the data changes. Dashboards and partner systems ask
 //! the same queries over and over between two changes; an answer that
 //! nothing can have changed since it was computed is sent again without
-//! running anything (`docs/BENCHMARKS.md`, "Answers kept until the data
-//! changes").
+//! running anything (`docs/API.md`, "Answers kept until the data changes";
+//! `docs/BENCHMARKS.md`, "Answers computed again though nothing had
+//! changed").
 //!
 //! An answer is kept by everything it depends on: the document's text, the
 //! operation's name, the variables, who asks (role, member and subject) and
