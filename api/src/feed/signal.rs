@@ -156,6 +156,10 @@ async fn listen(
                 continue;
             }
         };
+        // A lost connection is reported at once, not after the listener has
+        // tried to connect again (which waits while the database is away):
+        // until a new one listens, no session.
+        listener.eager_reconnect(false);
         if let Err(error) = listener.listen(CHANNEL).await {
             tracing::warn!(%error, "cannot listen for committed changes; retrying");
             tokio::time::sleep(RECONNECT).await;
