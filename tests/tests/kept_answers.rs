@@ -75,6 +75,23 @@ async fn keeping(limits: Limits) -> Option<TestApp> {
     Some(app)
 }
 
+/// [`keeping`], with batches of up to four operations.
+async fn batching() -> Option<TestApp> {
+    keeping(Limits {
+        max_batch: 4,
+        ..Limits::default()
+    })
+    .await
+}
+
+/// Asks `body` twice as the caller of `token`: the second answer, kept.
+async fn kept(app: &TestApp, token: &str, body: &Value) -> Reply {
+    let _ = ask(app, Some(token), body.clone(), &[]).await;
+    let again = ask(app, Some(token), body.clone(), &[]).await;
+    assert_eq!(again.cache, "hit", "{}", again.body);
+    again
+}
+
 /// Waits until `app` keeps answers (its change signal listens).
 async fn listening(app: &TestApp) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -180,19 +197,12 @@ async fn a_query_asked_again_is_answered_without_running_and_charged_as_before()
 
 #[tokio::test]
 async fn a_write_through_this_instance_is_read_at_once() {
-    let Some(app) = keeping(Limits {
-        max_batch: 4,
-        ..Limits::default()
-    })
-    .await
-    else {
+    let Some(app) = batching().await else {
         return;
     };
     let token = app.token(Role::Coordinator, None);
     let ids = kharkiv(&app).await;
-    let _ = ask(&app, Some(&token), query(COUNT), &[]).await;
-    let before = ask(&app, Some(&token), query(COUNT), &[]).await;
-    assert_eq!(before.cache, "hit");
+    let before = kept(&app, &token, &query(COUNT)).await;
     let total = before.body["data"]["projects"]["totalCount"]
         .as_i64()
         .expect("a count");
@@ -228,12 +238,7 @@ async fn a_write_through_this_instance_is_read_at_once() {
 
 #[tokio::test]
 async fn an_update_through_this_instance_is_read_at_once() {
-    let Some(app) = keeping(Limits {
-        max_batch: 4,
-        ..Limits::default()
-    })
-    .await
-    else {
+    let Some(app) = batching().await else {
         return;
     };
     let token = app.token(Role::Coordinator, None);
@@ -245,9 +250,7 @@ async fn an_update_through_this_instance_is_read_at_once() {
         "query": "query($id: ID!) { node(id: $id) { ... on Project { title version } } }",
         "variables": { "id": project["id"] },
     });
-    let _ = ask(&app, Some(&token), read.clone(), &[]).await;
-    let before = ask(&app, Some(&token), read.clone(), &[]).await;
-    assert_eq!(before.cache, "hit");
+    kept(&app, &token, &read).await;
     let update = json!({
         "query": "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { userErrors { message } } }",
         "variables": { "i": {
@@ -274,12 +277,7 @@ async fn an_update_through_this_instance_is_read_at_once() {
 
 #[tokio::test]
 async fn each_answer_of_a_batch_is_its_own() {
-    let Some(app) = keeping(Limits {
-        max_batch: 4,
-        ..Limits::default()
-    })
-    .await
-    else {
+    let Some(app) = batching().await else {
         return;
     };
     // Two lists the database builds as JSON, one after the other: each
@@ -335,9 +333,7 @@ async fn a_write_through_another_instance_is_read_once_its_commit_is_signalled()
     listening(&other).await;
     let token = app.token(Role::Coordinator, None);
     let ids = kharkiv(&app).await;
-    let _ = ask(&app, Some(&token), query(COUNT), &[]).await;
-    let before = ask(&app, Some(&token), query(COUNT), &[]).await;
-    assert_eq!(before.cache, "hit");
+    let before = kept(&app, &token, &query(COUNT)).await;
     let total = before.body["data"]["projects"]["totalCount"]
         .as_i64()
         .expect("a count");
