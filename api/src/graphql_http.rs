@@ -637,19 +637,14 @@ async fn one(
     let mut stored = false;
     if let (Some((key, computed)), Some(parts)) = (keep, data.as_mut())
         && let Some(now) = Stamp::now(&state.changes)
-        && now == computed
-        && parts.iter().map(Bytes::len).sum::<usize>() <= crate::responses::MAX_ANSWER_BYTES
     {
-        // One buffer, kept and sent.
-        let joined = Bytes::from(parts.concat());
-        *parts = vec![joined.clone()];
-        let answer = Answer {
-            data: joined,
+        let answer = |data| Answer {
+            data,
             extensions: engine_extensions,
             cost: shape.cost,
             label,
         };
-        stored = state.responses.keep(key, answer, computed, now);
+        stored = state.responses.keep(key, parts, answer, computed, now);
     }
     Ok(Outcome {
         data,

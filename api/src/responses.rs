@@ -195,17 +195,31 @@ impl Responses {
         Some(answer)
     }
 
-    /// Keeps `answer`, computed from the state of the data at `computed`,
-    /// if that is still the state at `now` (nothing changed while it was
-    /// computed) and it is not too large; whether it was kept.
-    pub fn keep(&self, key: Key, answer: Answer, computed: Stamp, now: Stamp) -> bool {
-        if !self.enabled() || computed != now {
+    /// Keeps the answer whose `data` text is `parts` (in order), computed
+    /// from the state of the data at `computed`, if that is still the state
+    /// at `now` (nothing changed while it was computed) and it is not too
+    /// large; `answer` makes the kept answer of the joined text. When it is
+    /// kept, `parts` becomes that one buffer, kept and sent alike. Whether
+    /// it was kept.
+    pub fn keep(
+        &self,
+        key: Key,
+        parts: &mut Vec<Bytes>,
+        answer: impl FnOnce(Bytes) -> Answer,
+        computed: Stamp,
+        now: Stamp,
+    ) -> bool {
+        let length: usize = parts.iter().map(Bytes::len).sum();
+        if !self.enabled() || computed != now || length > MAX_ANSWER_BYTES {
             return false;
         }
-        let bytes = key.bytes() + answer.data.len() + answer.label.len() + 64;
-        if answer.data.len() > MAX_ANSWER_BYTES || bytes > self.generation_bytes {
+        let data = Bytes::from(parts.concat());
+        let answer = answer(data.clone());
+        let bytes = key.bytes() + length + answer.label.len() + 64;
+        if bytes > self.generation_bytes {
             return false;
         }
+        *parts = vec![data];
         let entry = Entry {
             answer: Arc::new(answer),
             stamp: computed,
@@ -263,13 +277,19 @@ mod tests {
         }
     }
 
-    fn answer(data: &str) -> Answer {
+    fn answer(data: Bytes) -> Answer {
         Answer {
-            data: Bytes::from(data.to_owned()),
+            data,
             extensions: serde_json::Map::new(),
             cost: 3,
             label: "anonymous".to_owned(),
         }
+    }
+
+    /// Keeps `text` as the answer of `key`, in one part.
+    fn keep(responses: &Responses, key: Key, text: &str, computed: Stamp, now: Stamp) -> bool {
+        let mut parts = vec![Bytes::from(text.to_owned())];
+        responses.keep(key, &mut parts, answer, computed, now)
     }
 
     const AT: Stamp = Stamp {
@@ -284,7 +304,7 @@ mod tests {
         let responses = Responses::new(1024 * 1024);
         let k = key("{ a }", Principal::Anonymous, Lang::En);
         assert!(responses.get(&k, AT).is_none());
-        assert!(responses.keep(k.clone(), answer("{\"a\":1}"), AT, AT));
+        assert!(keep(&responses, k.clone(), "{\"a\":1}", AT, AT));
         let found = responses.get(&k, AT).expect("kept");
         assert_eq!(&found.data[..], b"{\"a\":1}");
         assert_eq!(found.cost, 3);
@@ -308,10 +328,25 @@ mod tests {
             ..Responses::new(1024 * 1024)
         };
         let k = key("{ a }", Principal::Anonymous, Lang::En);
-        assert!(responses.keep(k.clone(), answer("1"), AT, AT));
+        assert!(keep(&responses, k.clone(), "1", AT, AT));
         assert!(responses.get(&k, AT).is_some());
         std::thread::sleep(Duration::from_millis(60));
         assert!(responses.get(&k, AT).is_none());
+    }
+
+    #[test]
+    fn an_answer_in_parts_is_kept_and_sent_as_one_buffer() {
+        let responses = Responses::new(1024 * 1024);
+        let k = key("{ a }", Principal::Anonymous, Lang::En);
+        let mut parts = vec![Bytes::from_static(b"{\"a\":"), Bytes::from_static(b"[1]}")];
+        assert!(responses.keep(k.clone(), &mut parts, answer, AT, AT));
+        assert_eq!(parts, vec![Bytes::from_static(b"{\"a\":[1]}")]);
+        assert_eq!(responses.get(&k, AT).expect("kept").data, parts[0]);
+        // Not kept: the parts are left as they were.
+        let later = Stamp { head: 101, ..AT };
+        let mut parts = vec![Bytes::from_static(b"{\"a\":"), Bytes::from_static(b"[2]}")];
+        assert!(!responses.keep(k, &mut parts, answer, AT, later));
+        assert_eq!(parts.len(), 2);
     }
 
     #[test]
@@ -319,7 +354,7 @@ mod tests {
         let responses = Responses::new(1024 * 1024);
         let k = key("{ a }", Principal::Anonymous, Lang::En);
         let later = Stamp { head: 101, ..AT };
-        responses.keep(k.clone(), answer("{\"a\":1}"), AT, later);
+        keep(&responses, k.clone(), "{\"a\":1}", AT, later);
         assert!(responses.get(&k, AT).is_none());
         assert!(responses.get(&k, later).is_none());
         assert_eq!(responses.kept_bytes(), 0);
@@ -334,7 +369,7 @@ mod tests {
             member_id,
         };
         let kept = key("{ a }", editor("one", Some(1)), Lang::En);
-        responses.keep(kept.clone(), answer("1"), AT, AT);
+        keep(&responses, kept.clone(), "1", AT, AT);
         assert!(responses.get(&kept, AT).is_some());
         for other in [
             key("{ a }", Principal::Anonymous, Lang::En),
@@ -359,10 +394,10 @@ mod tests {
     fn memory_stays_bounded_and_answers_in_use_stay() {
         let responses = Responses::new(256 * 1024);
         let hot = key("{ hot }", Principal::Anonymous, Lang::En);
-        responses.keep(hot.clone(), answer("\"hot\""), AT, AT);
+        keep(&responses, hot.clone(), "\"hot\"", AT, AT);
         for i in 0..10_000 {
             let k = key(&format!("{{ a{i} }}"), Principal::Anonymous, Lang::En);
-            responses.keep(k, answer(&"x".repeat(100)), AT, AT);
+            keep(&responses, k, &"x".repeat(100), AT, AT);
             if i % 50 == 0 {
                 assert!(responses.get(&hot, AT).is_some(), "lost after {i}");
             }
@@ -376,11 +411,17 @@ mod tests {
     fn large_answers_and_a_zero_budget_keep_nothing() {
         let responses = Responses::new(4 * MAX_ANSWER_BYTES);
         let k = key("{ a }", Principal::Anonymous, Lang::En);
-        responses.keep(k.clone(), answer(&"x".repeat(MAX_ANSWER_BYTES + 1)), AT, AT);
+        keep(
+            &responses,
+            k.clone(),
+            &"x".repeat(MAX_ANSWER_BYTES + 1),
+            AT,
+            AT,
+        );
         assert!(responses.get(&k, AT).is_none());
         let off = Responses::new(0);
         assert!(!off.enabled());
-        off.keep(k.clone(), answer("1"), AT, AT);
+        keep(&off, k.clone(), "1", AT, AT);
         assert!(off.get(&k, AT).is_none());
     }
 }

@@ -152,6 +152,20 @@ async fn a_query_asked_again_is_answered_without_running_and_charged_as_before()
         again.body["extensions"]["cost"]["remaining"].as_u64(),
         Some(again.remaining)
     );
+    // The operators' view: answers sent again, and the memory they take.
+    let (_, metrics) = app.get("/metrics").await;
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert!(
+        value("alliance_response_cache_total{result=\"hit\"}") >= 1,
+        "{metrics}"
+    );
+    assert!(value("alliance_response_cache_bytes") > 0, "{metrics}");
 
     // Another caller, another language: answers of their own.
     let anonymous = ask(&app, None, query(COUNT), &[]).await;
