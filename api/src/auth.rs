@@ -49,6 +49,10 @@ pub enum Principal {
         role: Role,
         /// The member organisation an editor acts for.
         member_id: Option<i64>,
+        /// The organisation the editor acts for has applied and is not yet
+        /// a member: it may read, and amend or withdraw its own application,
+        /// but write nothing else ([`crate::policy`]).
+        applicant: bool,
     },
 }
 
@@ -79,6 +83,18 @@ impl Principal {
     /// Whether the caller sees the private contact details of `member_id`.
     pub fn sees_contact_of(&self, member_id: i64) -> bool {
         self.sees_everything() || self.own_member() == Some(member_id)
+    }
+
+    /// Whether the caller acts for an organisation that has applied and is
+    /// not yet a member.
+    pub fn is_applicant(&self) -> bool {
+        matches!(
+            self,
+            Self::User {
+                applicant: true,
+                ..
+            }
+        )
     }
 
     /// The role, `None` for anonymous callers.
@@ -250,16 +266,22 @@ pub fn resolve_secret(auth: &AuthConfig, database: &DatabaseConfig) -> Result<Op
 
 /// Where the generated secret of a SQLite database lives: `<database file>.jwt-secret`.
 fn secret_file(database: &DatabaseConfig) -> Option<PathBuf> {
-    let rest = database.database_url.strip_prefix("sqlite:")?;
-    let file = rest.trim_start_matches("//").split('?').next()?;
-    if file.is_empty() || file == ":memory:" {
-        return None;
-    }
-    Some(PathBuf::from(format!("{file}.jwt-secret")))
+    let mut file = database.sqlite_file()?.into_os_string();
+    file.push(".jwt-secret");
+    Some(PathBuf::from(file))
 }
 
 fn write_private(path: &Path, content: &str) -> Result<()> {
     use std::io::Write;
+    let mut file = create_private(path)?;
+    file.write_all(content.as_bytes())
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Creates `path`, which must not exist, readable and writable by its owner
+/// alone (mode 0600): secrets and the SQLite database, which holds contact
+/// details.
+pub fn create_private(path: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -267,11 +289,9 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
+    options
         .open(path)
-        .map_err(|e| AppError::internal(format!("cannot create {}: {e}", path.display())))?;
-    file.write_all(content.as_bytes())
-        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| AppError::internal(format!("cannot create {}: {e}", path.display())))
 }
 
 /// Mints an HS256 token with the configured secret (`alliance token`).

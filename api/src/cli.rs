@@ -241,8 +241,10 @@ async fn import_dream(args: DreamArgs) -> Result<bool> {
     db::migrate(&conn).await?;
     let owner = match &args.owner {
         Some(slug) => Some(
-            member::service::active_id_by_slug(&conn, slug)
+            member::service::standing_by_slug(&conn, slug)
                 .await?
+                .filter(|(_, applicant)| !applicant)
+                .map(|(id, _)| id)
                 .ok_or_else(|| {
                     AppError::bad_input("owner", format!("--owner {slug:?} is no active member"))
                 })?,

@@ -426,6 +426,50 @@ impl FundingStage {
 }
 
 code_list! {
+    /// Who reported a funding record: a reader tells a funder's own report
+    /// from one made about it by someone else.
+    FundingReporter {
+        /// The funder reported its own pledge, commitment or disbursement.
+        Funder = "FUNDER",
+        /// The project's owner reported funding it receives.
+        Owner = "OWNER",
+        /// The Alliance secretariat recorded it (from a funder's publication,
+        /// an agreement or an import).
+        Secretariat = "SECRETARIAT",
+    }
+}
+
+impl FundingReporter {
+    /// Who `principal` reports as when it records funding from `funder_id`
+    /// on a project owned by `owner_id`, with the member it reports for
+    /// (none for the secretariat); `None` when it may report neither.
+    pub fn of(
+        principal: &crate::auth::Principal,
+        funder_id: i64,
+        owner_id: i64,
+    ) -> Option<(Self, Option<i64>)> {
+        use crate::auth::Role;
+        if matches!(principal.role(), Some(Role::Coordinator | Role::Admin)) {
+            return Some((Self::Secretariat, None));
+        }
+        match principal.own_member() {
+            Some(own) if own == funder_id => Some((Self::Funder, Some(own))),
+            Some(own) if own == owner_id => Some((Self::Owner, Some(own))),
+            _ => None,
+        }
+    }
+
+    /// How a download names the reporter (the IATI transaction's description).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Funder => "Reported by the funder",
+            Self::Owner => "Reported by the project owner",
+            Self::Secretariat => "Recorded by the Alliance secretariat",
+        }
+    }
+}
+
+code_list! {
     /// IATI FinanceType codes used for reconstruction finance.
     FinanceType {
         /// 110 Standard grant.

@@ -565,11 +565,15 @@ fn seeing(principal: &Principal) -> Principal {
     match principal {
         Principal::Anonymous => Principal::Anonymous,
         Principal::User {
-            role, member_id, ..
+            role,
+            member_id,
+            applicant,
+            ..
         } => Principal::User {
             subject: String::new(),
             role: *role,
             member_id: *member_id,
+            applicant: *applicant,
         },
     }
 }
@@ -1370,6 +1374,7 @@ mod tests {
             subject: subject.into(),
             role: crate::auth::Role::Admin,
             member_id: None,
+            applicant: false,
         };
         let compile_in = |objects: &Objects, principal: &Principal, lang: Lang| {
             Compiler::new(&document.fragments, &registry, principal, lang)

@@ -60,6 +60,16 @@ impl DatabaseConfig {
             && (self.database_url.contains(":memory:") || self.database_url.contains("mode=memory"))
     }
 
+    /// The SQLite database file, when the database is one (not in memory).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        if self.is_in_memory() {
+            return None;
+        }
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let file = rest.trim_start_matches("//").split('?').next()?;
+        (!file.is_empty()).then(|| std::path::PathBuf::from(file))
+    }
+
     /// `sqlite` or `postgres`, for logs.
     pub fn backend_name(&self) -> &'static str {
         if self.is_sqlite() {
@@ -87,6 +97,10 @@ pub struct AuthConfig {
     /// Required `aud` claim.
     #[arg(long, env = "JWT_AUDIENCE", default_value = "alliance-api")]
     pub jwt_audience: String,
+    /// A bearer token (at least 32 characters) that opens `/metrics` to a
+    /// scraper. Without it, only administrators' tokens open it.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -97,6 +111,10 @@ impl std::fmt::Debug for AuthConfig {
             .field("jwt_jwks_file", &self.jwt_jwks_file)
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -180,6 +198,14 @@ pub struct Limits {
     /// runs alone.
     #[arg(long, env = "MAX_INFLIGHT_COST", default_value_t = 100_000)]
     pub max_inflight_cost: u64,
+    /// Membership applications one client address may file per hour without
+    /// a token (each is also charged as a query).
+    #[arg(long, env = "APPLICATIONS_PER_HOUR", default_value_t = 10)]
+    pub applications_per_hour: u64,
+    /// Applications filed without a token from one client address that may
+    /// wait for the secretariat's decision at a time.
+    #[arg(long, env = "OPEN_APPLICATIONS_PER_ADDRESS", default_value_t = 3)]
+    pub open_applications_per_address: u64,
     /// Memory for answers kept until the data changes, in bytes; 0 keeps
     /// none. On PostgreSQL only (docs/OPERATIONS.md).
     #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
@@ -203,6 +229,8 @@ impl Default for Limits {
             rate_limit_token: 2_000_000,
             shutdown_drain_secs: 20,
             max_inflight_cost: 100_000,
+            applications_per_hour: 10,
+            open_applications_per_address: 3,
             response_cache_bytes: 4 * 1024 * 1024,
         }
     }

@@ -79,6 +79,20 @@ async fn open(
     patience: Duration,
     lazy: bool,
 ) -> Result<DatabaseConnection> {
+    // A new SQLite file is created by the service, private to its owner
+    // (SQLite gives its journal files the same mode), before SQLite would
+    // create it readable by everyone.
+    if let Some(file) = config.sqlite_file()
+        && config.database_url.contains("mode=rwc")
+        && !file.exists()
+    {
+        // Another process may have created it meanwhile.
+        if let Err(error) = crate::auth::create_private(&file)
+            && !file.exists()
+        {
+            return Err(error);
+        }
+    }
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(max_connections)

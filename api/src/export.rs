@@ -191,7 +191,7 @@ const ASSISTANCE_COLUMNS: [&str; 14] = [
     "status_label",
 ];
 
-const FUNDING_COLUMNS: [&str; 10] = [
+const FUNDING_COLUMNS: [&str; 12] = [
     "id",
     "project_code",
     "funder_slug",
@@ -202,6 +202,8 @@ const FUNDING_COLUMNS: [&str; 10] = [
     "amount",
     "currency",
     "value_date",
+    "reported_as",
+    "reported_by_slug",
 ];
 
 /// Where a batch of projects is and who owns it.
@@ -212,6 +214,7 @@ struct Context {
 
 async fn context(
     db: &DatabaseConnection,
+    principal: &Principal,
     territory_ids: impl Iterator<Item = i64>,
     member_ids: impl Iterator<Item = i64>,
 ) -> Result<Context> {
@@ -222,7 +225,9 @@ async fn context(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let members = member::Entity::find()
+    // Only the members the caller may see: a hidden owner, funder or
+    // participant is left out of the file as GraphQL leaves it out (null).
+    let members = member::Entity::find_visible(principal)
         .filter(member::Column::Id.is_in(member_ids.collect::<Vec<_>>()))
         .all(db)
         .await?
@@ -325,10 +330,14 @@ impl Writer {
             Filter::Projects(f) => (f, AssistanceFilter::default()),
             Filter::Assistance(a) => (ProjectFilter::default(), a),
         };
-        if export == Export::IatiXml {
-            // IATI publishes published projects only, whoever asks.
+        let principal = if export == Export::IatiXml {
+            // IATI is a publication: published projects only, and of them
+            // only what anyone may see, whoever asks.
             filter.visibilities = vec!["PUBLISHED".into()];
-        }
+            Principal::Anonymous
+        } else {
+            principal
+        };
         Self {
             db,
             principal,
@@ -423,6 +432,7 @@ impl Writer {
             .await?;
         let c = context(
             &self.db,
+            &self.principal,
             rows.iter().map(|p| p.territory_id),
             rows.iter().map(|p| p.owner_id),
         )
@@ -466,6 +476,7 @@ impl Writer {
             .await?;
         let c = context(
             &self.db,
+            &self.principal,
             std::iter::empty(),
             rows.iter().map(|o| o.member_id),
         )
@@ -502,6 +513,7 @@ impl Writer {
             .await?;
         let c = context(
             &self.db,
+            &self.principal,
             std::iter::empty(),
             rows.iter().map(|n| n.member_id),
         )
@@ -551,12 +563,16 @@ impl Writer {
             .collect();
         let c = context(
             &self.db,
+            &self.principal,
             std::iter::empty(),
-            rows.iter().map(|f| f.funder_id),
+            rows.iter()
+                .map(|f| f.funder_id)
+                .chain(rows.iter().filter_map(|f| f.reported_by_id)),
         )
         .await?;
         for f in &rows {
             let funder = c.members.get(&f.funder_id);
+            let reporter = f.reported_by_id.and_then(|id| c.members.get(&id));
             let fields = vec![
                 ids::encode("Funding", f.id).to_string(),
                 codes.get(&f.project_id).cloned().unwrap_or_default(),
@@ -568,6 +584,8 @@ impl Writer {
                 money::format_minor(f.amount_minor, &f.currency),
                 f.currency.clone(),
                 f.value_date.to_string(),
+                f.reported_as.clone().unwrap_or_default(),
+                reporter.map(|m| m.slug.clone()).unwrap_or_default(),
             ];
             if self.export == Export::FundingCsv {
                 csv_line(out, &fields);
@@ -623,23 +641,25 @@ impl Writer {
             .all(&self.db)
             .await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-        let participants = participant::Entity::find()
+        let participants = participant::Entity::find_visible(&self.principal)
             .filter(participant::Column::ProjectId.is_in(ids.clone()))
             .order_by_asc(participant::Column::Id)
             .all(&self.db)
             .await?;
-        let funding = funding::Entity::find()
+        let funding = funding::Entity::find_visible(&self.principal)
             .filter(funding::Column::ProjectId.is_in(ids))
             .order_by_asc(funding::Column::Id)
             .all(&self.db)
             .await?;
         let c = context(
             &self.db,
+            &self.principal,
             rows.iter().map(|p| p.territory_id),
             rows.iter()
                 .map(|p| p.owner_id)
                 .chain(participants.iter().map(|p| p.member_id))
-                .chain(funding.iter().map(|f| f.funder_id)),
+                .chain(funding.iter().map(|f| f.funder_id))
+                .chain(funding.iter().filter_map(|f| f.reported_by_id)),
         )
         .await?;
         let org = |role: &str, id: i64| {
@@ -756,9 +776,27 @@ impl Writer {
             }
             for f in funding.iter().filter(|f| f.project_id == p.id) {
                 let funder = c.members.get(&f.funder_id);
+                // Who reported it, so that a reader tells a funder's own
+                // report from one made about it.
+                let reported = f
+                    .reported_as
+                    .as_deref()
+                    .and_then(crate::codes::FundingReporter::from_code)
+                    .map(|reporter| {
+                        let by = f
+                            .reported_by_id
+                            .and_then(|id| c.members.get(&id))
+                            .map(|m| format!(" ({})", m.name_en))
+                            .unwrap_or_default();
+                        format!(
+                            "<description><narrative>{}</narrative></description>",
+                            xml(&format!("{}{by}", reporter.phrase()))
+                        )
+                    })
+                    .unwrap_or_default();
                 let _ = write!(
                     out,
-                    "<transaction><transaction-type code=\"{}\"/><transaction-date iso-date=\"{date}\"/><value currency=\"{currency}\" value-date=\"{date}\">{amount}</value><provider-org type=\"{org_type}\"><narrative>{name}</narrative></provider-org><finance-type code=\"{finance}\"/></transaction>",
+                    "<transaction><transaction-type code=\"{}\"/><transaction-date iso-date=\"{date}\"/><value currency=\"{currency}\" value-date=\"{date}\">{amount}</value>{reported}<provider-org type=\"{org_type}\"><narrative>{name}</narrative></provider-org><finance-type code=\"{finance}\"/></transaction>",
                     transaction_type(&f.stage),
                     date = f.value_date,
                     currency = xml(&f.currency),

@@ -26,13 +26,13 @@ use serde_json::{Value, json};
 
 use async_graphql::parser::types::OperationType;
 
-use crate::auth::Principal;
 use crate::compiled::{self, Splices};
 use crate::error::AppError;
 use crate::guard;
 use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
 use crate::i18n::PreferredLang;
 use crate::loader::{Batched, LoadQueue, Loaders};
+use crate::pipeline::{self, Caller};
 use crate::ratelimit::Decision;
 use crate::responses::{Answer, Key, Stamp};
 
@@ -57,13 +57,6 @@ struct Operation {
     operation_name: Option<String>,
     #[serde(default)]
     variables: Option<Value>,
-}
-
-/// How the caller is known to the rate limiter and what it may spend.
-struct Caller {
-    principal: Principal,
-    key: String,
-    budget: u64,
 }
 
 /// What one operation produced.
@@ -299,18 +292,7 @@ async fn run(
         Ok(principal) => principal,
         Err(error) => return error_response(&error, &request_id),
     };
-    let caller = match &principal {
-        Principal::Anonymous => Caller {
-            key: crate::ratelimit::address_key(peer.ip()),
-            budget: state.limits.rate_limit_anonymous,
-            principal,
-        },
-        Principal::User { subject, .. } => Caller {
-            key: format!("token:{subject}"),
-            budget: state.limits.rate_limit_token,
-            principal,
-        },
-    };
+    let caller = Caller::new(principal, peer.ip(), &state.limits);
     let lang = PreferredLang::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -333,7 +315,6 @@ async fn run(
                 return response;
             }
             Err(Refusal::Rate(decision)) => {
-                state.metrics.rate_limited();
                 let error = AppError::RateLimited {
                     retry_after_secs: decision.retry_after_secs,
                 };
@@ -518,17 +499,19 @@ async fn one(
     if *method == Method::GET && guard::is_mutation(document, operation.operation_name.as_deref()) {
         return Err(Refusal::Method);
     }
-    let query = guard::operation(document, operation.operation_name.as_deref())
-        .is_some_and(|op| op.ty == OperationType::Query);
-    let shape = match guard::check(
+    let checked = match pipeline::check(
+        state,
+        caller,
         document,
         operation.operation_name.as_deref(),
         &variables,
-        &state.limits,
     ) {
-        Ok(shape) => shape,
-        Err(error) => return Ok(refused(error)),
+        Ok(checked) => checked,
+        Err(pipeline::Refusal::Invalid(error)) => return Ok(refused(error)),
+        Err(pipeline::Refusal::Rate(decision)) => return Err(Refusal::Rate(decision)),
     };
+    let query = checked.kind == OperationType::Query;
+    let (shape, decision) = (checked.shape, checked.decision);
     // Metrics label: the operation's name when the document has it and it is
     // a plain, short name (clients choose names; the label set stays small).
     let label = match operation.operation_name.as_deref() {
@@ -542,22 +525,11 @@ async fn one(
         }
         Some(_) => "other".to_owned(),
     };
-    if shape.cost > caller.budget {
-        // It could never run, however long the caller waited.
-        return Ok(refused(guard::limit(format!(
-            "the query may cost {}, more than the {} a minute this caller may spend",
-            shape.cost, caller.budget
-        ))));
-    }
-    let decision = state.limiter.charge(&caller.key, shape.cost, caller.budget);
-    if !decision.allowed {
-        return Err(Refusal::Rate(decision));
-    }
     // Kept once it has passed the guards and been paid for.
     if let Some(text) = new_text {
         objects = state.documents.keep(text, document);
     }
-    let admitted = Arc::new(state.admission.enter(shape.cost).await);
+    let admitted = pipeline::enter(state, shape.cost).await;
     let queue = LoadQueue::default();
     let loaders = Loaders::batched(
         state.db.clone(),
@@ -575,10 +547,7 @@ async fn one(
     } else {
         loaders.splicing(Arc::clone(&splices))
     };
-    let mut request = request
-        .data(loaders)
-        .data(caller.principal.clone())
-        .data(lang);
+    let mut request = caller.request(request.data(loaders), lang, &state.limits);
     // The objects compiled for a kept document are kept with it.
     if let Some(objects) = objects {
         request = request.data(objects);
@@ -676,6 +645,7 @@ fn answered(
         .limiter
         .charge(&caller.key, answer.cost, caller.budget);
     if !decision.allowed {
+        state.metrics.rate_limited();
         return Err(Refusal::Rate(decision));
     }
     state

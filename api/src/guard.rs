@@ -6,7 +6,11 @@
 //! selection counts once per time it may be resolved, and a list field
 //! multiplies its children by its page size (`first` or `last`, the default
 //! page size when neither is given). `{ projects(first: 50) { nodes { owner {
-//! name } } } }` costs 1 (projects) + 50 (nodes) + 50 (owner) = 101.
+//! name } } } }` costs 1 (projects) + 50 (nodes) + 50 (owner) = 101. A plain
+//! list (not a connection: `fundingFunnel`, a cluster's `members`, a matrix's
+//! `cells`) multiplies its children by the most rows it may hold
+//! ([`PLAIN_LISTS`]); a test fails when the schema has a plain list of
+//! objects without its row there.
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
@@ -18,6 +22,45 @@ use async_graphql_value::{ConstValue, Value};
 use crate::config::Limits;
 use crate::error::AppError;
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+/// Every plain list of objects in the schema (a list that is not a
+/// connection's `nodes` or `edges`), by field name, with the most rows it
+/// holds for one parent: the cost model multiplies its children by that. A
+/// list that takes `first` counts its `first` instead, this bound when it is
+/// not given. Each bound is enforced where the list is built.
+pub const PLAIN_LISTS: &[(&str, u64)] = &[
+    // Query.fundingFunnel: groups × currencies, capped (`FUNNEL_ROWS`).
+    ("fundingFunnel", crate::project::funnel::MAX_ROWS as u64),
+    // Query.oecdCoverage, Query.oecdPrinciples, Responsibility.principles:
+    // the 12 OECD principles.
+    ("oecdCoverage", 12),
+    ("oecdPrinciples", 12),
+    ("principles", 12),
+    // ResponsibilityMatrix.cells: one per function, phase and level.
+    ("cells", crate::governance::rules::MATRIX_CELLS as u64),
+    // MatrixCell.entries and GovernanceIssue.responsibilities.
+    ("entries", crate::governance::rules::ENTRIES_PER_CELL as u64),
+    (
+        "responsibilities",
+        crate::governance::rules::EVIDENCE_PER_ISSUE as u64,
+    ),
+    // Cluster.members (capped) and Cluster.needs (`first`, default 20).
+    ("members", MAX_PAGE_SIZE as u64),
+    ("needs", DEFAULT_PAGE_SIZE as u64),
+    // PartnershipGap.openNeeds: the most urgent 20.
+    ("openNeeds", 20),
+    // MatchSuggestion.parts and AssistanceMatch.scoreParts: one per factor.
+    ("parts", 8),
+    ("scoreParts", 8),
+    // AssistanceBreakdown and AssistanceStats: one per code of a code list.
+    ("byModality", 16),
+    ("byStatus", 16),
+    ("byUrgency", 8),
+    ("byTheme", crate::codelists::DAC_PURPOSE_CODES.len() as u64),
+    ("matchesByStatus", 16),
+    // Every payload's userErrors: at most one per input field.
+    ("userErrors", 64),
+];
 
 /// What a parsed operation asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -407,7 +450,11 @@ impl<'a> Walk<'a> {
                         continue;
                     }
                     self.shape.cost = self.shape.cost.saturating_add(times);
-                    let page = self.page(&field.arguments, &field.selection_set.node)?;
+                    let page = self.page(
+                        field.name.node.as_str(),
+                        &field.arguments,
+                        &field.selection_set.node,
+                    )?;
                     self.selection_set(
                         &field.selection_set.node,
                         depth + 1,
@@ -486,6 +533,7 @@ impl<'a> Walk<'a> {
     /// `edges`, also through fragments) without paging arguments; else 1.
     fn page(
         &self,
+        field: &str,
         arguments: &[(Positioned<Name>, Positioned<Value>)],
         children: &SelectionSet,
     ) -> Result<u64, AppError> {
@@ -521,7 +569,10 @@ impl<'a> Walk<'a> {
         Ok(match given {
             Some(n) => n,
             None if self.is_connection(children, 0) => DEFAULT_PAGE_SIZE as u64,
-            None => 1,
+            None => PLAIN_LISTS
+                .iter()
+                .find(|(list, _)| *list == field)
+                .map_or(1, |(_, most)| *most),
         })
     }
 
@@ -571,6 +622,127 @@ fn value_depth(value: &Value) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field of the schema whose type is a list of objects
+    /// (interfaces and unions included), as `Type.field`: read from the SDL,
+    /// where a field's type follows its arguments.
+    fn object_lists() -> Vec<(String, String)> {
+        let sdl = crate::schema::sdl();
+        let leaves: std::collections::HashSet<String> = sdl
+            .lines()
+            .filter_map(|line| {
+                line.strip_prefix("scalar ")
+                    .or_else(|| line.strip_prefix("enum "))
+                    .map(|rest| {
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+            })
+            .chain(["String", "Int", "Float", "Boolean", "ID"].map(String::from))
+            .collect();
+        let mut lists = Vec::new();
+        let (mut owner, mut field) = (None::<String>, None::<String>);
+        for line in sdl.lines() {
+            if let Some(rest) = line
+                .strip_prefix("type ")
+                .or_else(|| line.strip_prefix("interface "))
+            {
+                owner = rest.split_whitespace().next().map(str::to_owned);
+                continue;
+            }
+            if line.starts_with('}') {
+                owner = None;
+                continue;
+            }
+            let Some(owner) = &owner else { continue };
+            let Some(body) = line.strip_prefix('\t') else {
+                continue;
+            };
+            if body.starts_with('\t') || body.starts_with('"') {
+                continue;
+            }
+            let (name, rest) = if let Some(rest) = body.strip_prefix("): ") {
+                (field.take().unwrap_or_default(), rest.to_owned())
+            } else {
+                let name: String = body
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                match body[name.len()..].strip_prefix(": ") {
+                    Some(rest) => (name, rest.to_owned()),
+                    None => {
+                        // Arguments follow; the type comes after them.
+                        match body.split_once("): ") {
+                            Some((_, rest)) => (name, rest.to_owned()),
+                            None => {
+                                field = Some(name);
+                                continue;
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(element) = rest.strip_prefix('[') {
+                let element: String = element
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !leaves.contains(&element) {
+                    lists.push((owner.clone(), name));
+                }
+            }
+        }
+        lists
+    }
+
+    #[test]
+    fn every_plain_list_of_objects_has_a_bound_in_the_cost_model() {
+        let lists = object_lists();
+        assert!(
+            lists
+                .iter()
+                .any(|(t, f)| t == "Query" && f == "fundingFunnel"),
+            "the schema walk finds plain lists: {lists:?}"
+        );
+        for (owner, field) in lists {
+            // Connections page with `first`/`last`; `nodes(ids:)` and
+            // `_entities(representations:)` count their arguments.
+            let counted = field == "nodes"
+                || field == "edges"
+                || field == "_entities"
+                || PLAIN_LISTS.iter().any(|(name, _)| *name == field);
+            assert!(
+                counted,
+                "{owner}.{field} is a plain list without a bound in PLAIN_LISTS"
+            );
+        }
+    }
+
+    #[test]
+    fn connections_under_plain_lists_are_charged_for_every_row() {
+        let nested = shape(
+            "{ fundingFunnel(groupBy: [FUNDER]) { funder { projects(first: 10) { nodes { code } } } } }",
+        )
+        .expect("measured");
+        // 1 funnel + 1,000 rows × (funder + its page + 10 nodes).
+        assert_eq!(
+            nested.cost,
+            1 + crate::project::funnel::MAX_ROWS as u64 * (1 + 1 + 10)
+        );
+        let matrix = shape("{ responsibilityMatrix { cells { entries { actor { name } } } } }")
+            .expect("measured");
+        let cells = crate::governance::rules::MATRIX_CELLS as u64;
+        let entries = crate::governance::rules::ENTRIES_PER_CELL as u64;
+        assert_eq!(matrix.cost, 2 + cells + cells * entries);
+        use crate::codes::{Code, GovernanceFunction, GovernanceLevel, Phase};
+        assert_eq!(
+            crate::governance::rules::MATRIX_CELLS,
+            GovernanceFunction::all().len() * Phase::all().len() * GovernanceLevel::all().len(),
+            "a matrix has one cell per function, phase and level"
+        );
+    }
 
     fn shape(query: &str) -> Result<Shape, AppError> {
         let document = async_graphql::parser::parse_query(query).expect("parses");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -52,6 +52,9 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Query cost budgets of the callers.
     pub limiter: Arc<RateLimiter>,
+    /// Budgets of membership applications filed without a token, per client
+    /// address and hour.
+    pub applications: Arc<RateLimiter>,
     /// Counters behind `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Statements run since start.
@@ -66,7 +69,27 @@ pub struct AppState {
     pub documents: Arc<crate::documents::Documents>,
     /// Answers kept until the data changes.
     pub responses: Arc<crate::responses::Responses>,
+    /// The bearer token that opens `/metrics` to a scraper, if configured.
+    pub metrics_token: Option<Arc<str>>,
 }
+
+/// What answers a route.
+pub type Handler = fn() -> MethodRouter<AppState>;
+
+/// Every route of the public listener: its path and what answers it. The
+/// router is built from this table, and the access tests enumerate it, so
+/// that a route added without a row in their matrix fails them. (The
+/// benchmark's `/baseline` is added only when configured.)
+pub const ROUTES: &[(&str, Handler)] = &[
+    ("/graphql", || {
+        get(crate::graphql_http::get).post(crate::graphql_http::post)
+    }),
+    ("/graphql/ws", || get(crate::ws::upgrade)),
+    ("/exports/{file}", || get(export)),
+    ("/metrics", || get(metrics)),
+    ("/healthz", || get(healthz)),
+    ("/readyz", || get(readyz)),
+];
 
 /// The router with its middleware.
 pub fn router(state: AppState) -> Router {
@@ -103,16 +126,10 @@ pub fn router(state: AppState) -> Router {
     if state.baseline.is_some() {
         routes = routes.route("/baseline", axum::routing::post(baseline));
     }
+    for (path, handler) in ROUTES {
+        routes = routes.route(path, handler());
+    }
     routes
-        .route(
-            "/graphql",
-            get(crate::graphql_http::get).post(crate::graphql_http::post),
-        )
-        .route("/metrics", get(metrics))
-        .route("/graphql/ws", get(crate::ws::upgrade))
-        .route("/exports/{file}", get(export))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -284,14 +301,16 @@ pub(crate) async fn authorize(
         .ok_or(AppError::Unauthenticated)?;
     let claims = state.verifier.verify(token.trim())?;
     // Editors act for organisations that are members or applying; a rejected,
-    // suspended or withdrawn organisation's tokens no longer count.
-    let member_id = match &claims.member {
-        Some(slug) => Some(
-            member::service::active_id_by_slug(&state.db, slug)
+    // suspended or withdrawn organisation's tokens no longer count. An
+    // applicant's editor only reads and amends its application (policy).
+    let (member_id, applicant) = match &claims.member {
+        Some(slug) => {
+            let (id, applicant) = member::service::standing_by_slug(&state.db, slug)
                 .await?
-                .ok_or(AppError::Unauthenticated)?,
-        ),
-        None => None,
+                .ok_or(AppError::Unauthenticated)?;
+            (Some(id), applicant)
+        }
+        None => (None, false),
     };
     if claims.role == Role::Editor && member_id.is_none() {
         return Err(AppError::Unauthenticated);
@@ -301,6 +320,7 @@ pub(crate) async fn authorize(
             subject: claims.sub,
             role: claims.role,
             member_id,
+            applicant,
         },
         Some(claims.exp),
     ))
@@ -396,9 +416,7 @@ where
     let response = response.map(axum::body::Body::new);
     let (message, code) = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ("the request body is too large", "LIMIT_EXCEEDED"),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("the request took longer than the time limit", "TIMEOUT")
-        }
+        StatusCode::SERVICE_UNAVAILABLE => (crate::pipeline::TIMEOUT_MESSAGE, "TIMEOUT"),
         _ => return response,
     };
     let is_json = response
@@ -431,8 +449,29 @@ fn panicked(detail: Box<dyn std::any::Any + Send + 'static>) -> Response {
     error_response(&AppError::internal("handler panicked"), "")
 }
 
-/// The Prometheus metrics of this instance.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// The Prometheus metrics of this instance, for a scraper with the
+/// configured `METRICS_TOKEN` or an administrator's token.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(token) = token else {
+        return error_response(&AppError::Unauthenticated, request_id(&headers));
+    };
+    let scraper = state
+        .metrics_token
+        .as_deref()
+        .is_some_and(|expected| same_text(expected, token));
+    if !scraper {
+        match state.verifier.verify(token) {
+            Ok(claims) if claims.role == Role::Admin => {}
+            Ok(_) => return error_response(&AppError::Forbidden, request_id(&headers)),
+            Err(error) => return error_response(&error, request_id(&headers)),
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(
@@ -442,6 +481,16 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             &state.responses,
         ),
     )
+        .into_response()
+}
+
+/// Compares two texts in time that does not depend on where they differ.
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
 }
 
 /// The configured bytes, as a GraphQL answer would be sent (benchmarks only).

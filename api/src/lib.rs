@@ -34,6 +34,7 @@ pub mod money;
 pub mod node;
 pub mod pagination;
 pub mod partnership;
+pub mod pipeline;
 pub mod policy;
 pub mod project;
 pub mod ratelimit;

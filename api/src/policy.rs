@@ -34,6 +34,17 @@ const SECRETARIAT: &[Role] = &[Role::Coordinator, Role::Admin];
 /// Who reads the audit trail.
 const READERS_OF_THE_TRAIL: &[Role] = &[Role::Coordinator, Role::Analyst, Role::Admin];
 
+/// The mutations an editor of an organisation that has applied, and is not
+/// yet a member, may call: amending and withdrawing its own application
+/// (each still checks that the record is its own). Only members' editors
+/// write anything else.
+pub const APPLICANT_MUTATIONS: &[&str] = &[
+    "updateMemberProfile",
+    "addMemberIdentifier",
+    "removeMemberIdentifier",
+    "withdrawMembership",
+];
+
 /// Every root field: operation type, field name, access.
 pub const POLICY: &[(&str, &str, Access)] = &[
     ("Query", "node", Access::Public),
@@ -143,6 +154,13 @@ pub fn decide(operation: &str, field: &str, principal: &Principal) -> Result<(),
         Some(Access::Public) => Ok(()),
         Some(Access::Roles(roles)) => match principal.role() {
             None => Err(AppError::Unauthenticated),
+            Some(_)
+                if operation == "Mutation"
+                    && principal.is_applicant()
+                    && !APPLICANT_MUTATIONS.contains(&field) =>
+            {
+                Err(AppError::Forbidden)
+            }
             Some(role) if roles.contains(&role) => Ok(()),
             Some(_) => Err(AppError::Forbidden),
         },
@@ -260,6 +278,7 @@ mod tests {
             subject: "a".into(),
             role: Role::Analyst,
             member_id: None,
+            applicant: false,
         };
         assert!(matches!(
             decide("Query", "nope", &analyst),

@@ -47,27 +47,44 @@ pub fn address_key(address: std::net::IpAddr) -> String {
     }
 }
 
-/// The budgets of all callers of this instance.
-#[derive(Default)]
+/// The budgets of all callers of this instance, each refilled over one
+/// window (a minute for query cost, an hour for applications).
 pub struct RateLimiter {
     buckets: Mutex<HashMap<String, Bucket>>,
+    window: std::time::Duration,
+}
+
+impl Default for RateLimiter {
+    /// Budgets per minute.
+    fn default() -> Self {
+        Self::per(FULL_AFTER)
+    }
 }
 
 impl RateLimiter {
-    /// Charges `cost` to `caller`'s budget of `per_minute`.
-    pub fn charge(&self, caller: &str, cost: u64, per_minute: u64) -> Decision {
+    /// Budgets that refill over `window`.
+    pub fn per(window: std::time::Duration) -> Self {
+        Self {
+            buckets: Mutex::default(),
+            window,
+        }
+    }
+
+    /// Charges `cost` to `caller`'s budget of `per_window` (per minute for
+    /// [`RateLimiter::default`]).
+    pub fn charge(&self, caller: &str, cost: u64, per_window: u64) -> Decision {
         let now = Instant::now();
-        let capacity = per_minute.max(1) as f64;
-        let rate = capacity / 60.0;
+        let capacity = per_window.max(1) as f64;
+        let rate = capacity / self.window.as_secs_f64().max(1.0);
         let cost = cost.max(1) as f64;
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_CALLERS && !buckets.contains_key(caller) {
-            // Budgets refill within a minute: a caller idle that long has a
+            // Budgets refill within a window: a caller idle that long has a
             // full one again, the same as a new caller.
-            buckets.retain(|_, b| now.duration_since(b.at) < FULL_AFTER);
+            buckets.retain(|_, b| now.duration_since(b.at) < self.window);
             if buckets.len() >= MAX_CALLERS {
                 // Still full: forget the tenth least recently seen.
                 let mut seen: Vec<Instant> = buckets.values().map(|b| b.at).collect();
@@ -95,7 +112,7 @@ impl RateLimiter {
         };
         Decision {
             allowed,
-            limit: per_minute,
+            limit: per_window,
             remaining: bucket.tokens.max(0.0) as u64,
             reset_secs: ((capacity - bucket.tokens) / rate).ceil() as u64,
             retry_after_secs,

@@ -367,6 +367,7 @@ mod tests {
             subject: subject.to_owned(),
             role: Role::Editor,
             member_id,
+            applicant: false,
         };
         let kept = key("{ a }", editor("one", Some(1)), Lang::En);
         keep(&responses, kept.clone(), "1", AT, AT);

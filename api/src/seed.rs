@@ -1028,6 +1028,17 @@ async fn insert_all(db: &impl ConnectionTrait) -> Result<()> {
                 amount_minor: Set(base * share),
                 currency: Set("EUR".into()),
                 value_date: Set(date(2025, 1 + i as u32 % 12, 15)),
+                // Pledges as their funders announced them; commitments and
+                // disbursements as the secretariat recorded them from agreements.
+                reported_as: Set(Some(
+                    if stage == "PLEDGED" {
+                        "FUNDER"
+                    } else {
+                        "SECRETARIAT"
+                    }
+                    .into(),
+                )),
+                reported_by_id: Set((stage == "PLEDGED").then_some(funders[i])),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

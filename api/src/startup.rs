@@ -58,6 +58,16 @@ impl Application {
             .await
             .map_err(|e| AppError::internal(format!("cannot bind {address}: {e}")))?;
         let verifier = Verifier::from_config(&config.auth, &config.database)?;
+        if config
+            .auth
+            .metrics_token
+            .as_ref()
+            .is_some_and(|token| token.len() < 32)
+        {
+            return Err(AppError::internal(
+                "METRICS_TOKEN must be at least 32 characters",
+            ));
+        }
         let changes = Arc::new(ChangeSignal::start(
             db.clone(),
             &config.database.database_url,
@@ -87,6 +97,7 @@ impl Application {
             shutdown: shutdown_seen,
             limits: Arc::new(config.limits.clone()),
             limiter: Arc::new(RateLimiter::default()),
+            applications: Arc::new(RateLimiter::per(std::time::Duration::from_secs(3600))),
             metrics: Arc::new(Metrics::default()),
             statements: statements.clone(),
             connections: Arc::default(),
@@ -99,6 +110,7 @@ impl Application {
             responses: Arc::new(crate::responses::Responses::new(
                 config.limits.response_cache_bytes,
             )),
+            metrics_token: config.auth.metrics_token.as_deref().map(Arc::from),
         });
         Ok(Self {
             listener,

@@ -28,12 +28,15 @@ pub enum UserErrorCode {
     Conflict,
     /// The status change is not allowed from the current status.
     InvalidTransition,
-    /// A unique value (code, slug) is already taken.
+    /// A unique value (code, slug) is already taken, or reserved.
     Duplicate,
     /// The idempotency key was used before with a different input.
     IdempotencyKeyReused,
     /// Disbursements would exceed commitments for the funder and currency.
     ExceedsCommitted,
+    /// A cap on what one caller may have at a time is reached (open
+    /// applications filed without a token from one client address).
+    LimitReached,
 }
 
 /// One expected failure.

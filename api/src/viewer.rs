@@ -69,6 +69,7 @@ impl ViewerQuery {
                 subject,
                 role,
                 member_id,
+                ..
             } => Ok(Viewer {
                 subject: subject.clone(),
                 role: (*role).into(),

@@ -9,6 +9,14 @@
 //! protocol, 4408 without `connection_init` within ten seconds, 4409 for a
 //! subscription id in use, 4429 for a second `connection_init`; 1001 when the
 //! service shuts down.
+//!
+//! Every operation goes through the same pipeline as over HTTP
+//! ([`crate::pipeline`]): limits, cost, the caller's budgets, and for
+//! queries and mutations the in-flight budget and the time limit (an
+//! operation cut at the limit ends with a `TIMEOUT` error). The caller is
+//! checked again before every operation and every
+//! [`RECHECK_EVERY`]: a token that expired or an organisation that is no
+//! longer a member or applicant closes the connection with 4403.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,12 +34,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use async_graphql::parser::types::OperationType;
+
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::guard;
 use crate::http::{AppState, authorize, classify_errors};
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
+use crate::pipeline::{self, Caller};
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -41,6 +52,9 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 32;
 /// Live operations one connection may hold at a time.
 pub const MAX_OPERATIONS: usize = 100;
+/// How often a connection's caller is checked again while no operation
+/// arrives (its organisation may have been suspended meanwhile).
+pub const RECHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// A message from the client.
 #[derive(Deserialize)]
@@ -196,6 +210,9 @@ struct Connection {
     peer: SocketAddr,
     /// The caller once `connection_init` is accepted.
     principal: Option<Principal>,
+    /// The `Authorization` value `connection_init` gave, checked again
+    /// before every operation.
+    authorization: Option<String>,
     /// When the caller's token expires.
     expires: Option<Instant>,
     initialising: bool,
@@ -212,6 +229,7 @@ impl Connection {
             state,
             lang,
             principal: None,
+            authorization: None,
             expires: None,
             initialising: false,
             operations: HashMap::new(),
@@ -223,6 +241,7 @@ impl Connection {
     async fn run(mut self) {
         let init_deadline = Instant::now() + INIT_TIMEOUT;
         let shutdown = self.state.shutdown.clone();
+        let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
         let closing = loop {
             let deadline = match (&self.principal, self.expires) {
                 (None, _) => Some(init_deadline),
@@ -273,6 +292,11 @@ impl Connection {
                 () = until_stopping(shutdown.clone()) => {
                     break Some((1001, "The service is shutting down".into()));
                 }
+                _ = recheck.tick(), if self.principal.is_some() => {
+                    if let Err(closing) = self.recheck().await {
+                        break Some(closing);
+                    }
+                }
             }
         };
         // Dropping the operations stops their tasks.
@@ -299,9 +323,11 @@ impl Connection {
                     return Some((4429, "Too many initialisation requests".into()));
                 }
                 self.initialising = true;
-                match authorize(&self.state, bearer(payload.as_ref()).as_deref()).await {
+                let authorization = bearer(payload.as_ref());
+                match authorize(&self.state, authorization.as_deref()).await {
                     Ok((principal, expires)) => {
                         self.principal = Some(principal);
+                        self.authorization = authorization;
                         self.expires = expires.map(instant_of);
                         if self
                             .send(&json!({ "type": "connection_ack" }))
@@ -330,6 +356,14 @@ impl Connection {
             }
             ClientMessage::Pong { .. } => {}
             ClientMessage::Subscribe { id, payload } => {
+                if self.principal.is_none() {
+                    return Some((4401, "Unauthorized".into()));
+                }
+                // The caller as it stands now, not as it stood at
+                // `connection_init`.
+                if let Err(closing) = self.recheck().await {
+                    return Some(closing);
+                }
                 let Some(principal) = self.principal.clone() else {
                     return Some((4401, "Unauthorized".into()));
                 };
@@ -347,19 +381,23 @@ impl Connection {
                     return None;
                 }
                 let mut request = *payload;
-                if let Err(error) = self.admit(&principal, &mut request) {
-                    let message = json!({ "type": "error", "id": id, "payload": [{
-                        "message": error.to_string(),
-                        "extensions": { "code": error.code() },
-                    }]});
-                    if self.send(&message).await.is_err() {
-                        return Some((1011, "Cannot answer".into()));
+                let caller = Caller::new(principal, self.peer.ip(), &self.state.limits);
+                let checked = match self.admit(&caller, &mut request) {
+                    Ok(checked) => checked,
+                    Err(error) => {
+                        let message = json!({ "type": "error", "id": id, "payload": [{
+                            "message": error.to_string(),
+                            "extensions": { "code": error.code() },
+                        }]});
+                        if self.send(&message).await.is_err() {
+                            return Some((1011, "Cannot answer".into()));
+                        }
+                        return None;
                     }
-                    return None;
-                }
+                };
                 self.runs += 1;
                 let run = self.runs;
-                let task = AbortOnDrop(self.start(id.clone(), run, request, principal));
+                let task = AbortOnDrop(self.start(id.clone(), run, request, caller, checked));
                 self.operations.insert(id, Running { run, _task: task });
             }
             ClientMessage::Complete { id } => {
@@ -370,60 +408,119 @@ impl Connection {
         None
     }
 
-    /// The same checks as over HTTP: shape, limits, cost and the caller's budget.
-    fn admit(
-        &self,
-        principal: &Principal,
-        request: &mut async_graphql::Request,
-    ) -> Result<(), AppError> {
-        let limits = &self.state.limits;
-        let variables = serde_json::to_value(&request.variables).unwrap_or_default();
-        guard::before_parsing(&request.query, &variables, limits)?;
-        let name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        // A query that does not parse is reported by the engine.
-        let Ok(document) = request.parsed_query() else {
-            return Ok(());
-        };
-        let shape = guard::check(document, name.as_deref(), &variables, limits)?;
-        let (key, budget) = match principal {
-            Principal::Anonymous => (
-                crate::ratelimit::address_key(self.peer.ip()),
-                limits.rate_limit_anonymous,
-            ),
-            Principal::User { subject, .. } => {
-                (format!("token:{subject}"), limits.rate_limit_token)
+    /// Checks the caller again (token expiry, its organisation's standing)
+    /// and takes the answer as the connection's caller; `Err` closes the
+    /// connection.
+    async fn recheck(&mut self) -> Result<(), (u16, String)> {
+        match authorize(&self.state, self.authorization.as_deref()).await {
+            Ok((principal, expires)) => {
+                self.principal = Some(principal);
+                self.expires = expires.map(instant_of);
+                Ok(())
             }
-        };
-        let decision = self.state.limiter.charge(&key, shape.cost, budget);
-        if decision.allowed {
-            Ok(())
-        } else {
-            self.state.metrics.rate_limited();
-            Err(AppError::RateLimited {
-                retry_after_secs: decision.retry_after_secs,
-            })
+            Err(AppError::Unavailable(_)) => {
+                Err((1013, "The service is unavailable; try again".into()))
+            }
+            Err(AppError::Unauthenticated | AppError::Forbidden) => Err((
+                4403,
+                "Forbidden: the token or the organisation's access has ended".into(),
+            )),
+            Err(error) => {
+                error.log();
+                Err((1011, "Internal error".into()))
+            }
         }
     }
 
-    /// Runs one operation, forwarding its results to the connection.
+    /// The same checks as over HTTP ([`pipeline::check`]): shape, limits,
+    /// cost and the caller's budgets. A document that does not parse is
+    /// reported by the engine; it costs nothing and runs nothing.
+    fn admit(
+        &self,
+        caller: &Caller,
+        request: &mut async_graphql::Request,
+    ) -> Result<Option<pipeline::Checked>, AppError> {
+        let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+        guard::before_parsing(&request.query, &variables, &self.state.limits)?;
+        let name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let Ok(document) = request.parsed_query() else {
+            return Ok(None);
+        };
+        match pipeline::check(&self.state, caller, document, name.as_deref(), &variables) {
+            Ok(checked) => Ok(Some(checked)),
+            Err(pipeline::Refusal::Invalid(error)) => Err(error),
+            Err(pipeline::Refusal::Rate(decision)) => Err(AppError::RateLimited {
+                retry_after_secs: decision.retry_after_secs,
+            }),
+        }
+    }
+
+    /// Runs one operation, forwarding its results to the connection: a
+    /// subscription as a stream of results, a query or mutation as one
+    /// result within the in-flight budget and the time limit.
     fn start(
         &self,
         id: String,
         run: u64,
         request: async_graphql::Request,
-        principal: Principal,
+        caller: Caller,
+        checked: Option<pipeline::Checked>,
     ) -> JoinHandle<()> {
-        let request = request
-            .data(
-                Loaders::new(self.state.db.clone(), principal.clone())
-                    .appending(self.state.appends.clone()),
-            )
-            .data(principal)
-            .data(self.lang)
-            .data(Arc::clone(&self.state.changes));
-        let mut results = self.state.schema.execute_stream(request);
+        let state = self.state.clone();
+        let request = caller
+            .request(request, self.lang, &state.limits)
+            .data(Arc::clone(&state.changes));
         let outgoing = self.outgoing.0.clone();
+        let once = checked
+            .as_ref()
+            .is_some_and(|c| c.kind != OperationType::Subscription);
+        if once {
+            let cost = checked.as_ref().map_or(0, |c| c.shape.cost);
+            return tokio::spawn(async move {
+                let work = async {
+                    let admitted = pipeline::enter(&state, cost).await;
+                    let request = request.data(
+                        Loaders::new(state.db.clone(), caller.principal.clone())
+                            .appending(state.appends.clone().admitted(admitted)),
+                    );
+                    state.schema.execute(request).await
+                };
+                let message = match pipeline::within_time_limit(&state.limits, work).await {
+                    Some(mut response) => {
+                        classify_errors(&mut response.errors);
+                        if response.data == async_graphql::Value::Null && response.is_err() {
+                            // Refused before anything ran: the protocol's
+                            // `error` message, which ends the operation.
+                            let message =
+                                json!({ "type": "error", "id": id, "payload": response.errors });
+                            let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
+                            return;
+                        }
+                        json!({ "type": "next", "id": id, "payload": response })
+                    }
+                    None => json!({ "type": "next", "id": id, "payload": { "errors": [{
+                        "message": pipeline::TIMEOUT_MESSAGE,
+                        "extensions": { "code": "TIMEOUT" },
+                    }]}}),
+                };
+                let next = Outgoing::Message {
+                    id: id.clone(),
+                    run,
+                    message,
+                };
+                if outgoing.send(next).await.is_err() {
+                    return;
+                }
+                let message = json!({ "type": "complete", "id": id });
+                let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
+            });
+        }
+        let request = request.data(
+            Loaders::new(state.db.clone(), caller.principal.clone())
+                .appending(state.appends.clone()),
+        );
+        let mut results = state.schema.execute_stream(request);
         tokio::spawn(async move {
             let mut first = true;
             while let Some(mut response) = results.next().await {

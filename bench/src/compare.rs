@@ -284,6 +284,7 @@ async fn start_alliance(
         .env("PORT", port.to_string())
         .env("DEMO_DATA", "false")
         .env("JWT_SECRET", crate::server::SECRET)
+        .env("METRICS_TOKEN", METRICS_TOKEN)
         // The comparison measures the service, not its rate limiter.
         .env("RATE_LIMIT_ANONYMOUS", (u64::MAX / 4).to_string())
         .env("RATE_LIMIT_TOKEN", (u64::MAX / 4).to_string());
@@ -916,12 +917,15 @@ async fn remove_created(db: &DatabaseConnection) -> Result<(), Error> {
     Ok(())
 }
 
+/// The token that opens the measured service's `/metrics`.
+const METRICS_TOKEN: &str = "bench-metrics-0123456789abcdef0123456789";
+
 /// GraphQL operations the service answered with errors so far (its
 /// `/metrics`): the load generators see only HTTP statuses, and a GraphQL
 /// error is an HTTP 200.
 async fn failed_operations(http: &reqwest::Client, graphql_url: &str) -> u64 {
     let url = graphql_url.replace("/graphql", "/metrics");
-    let Ok(answer) = http.get(url).send().await else {
+    let Ok(answer) = http.get(url).bearer_auth(METRICS_TOKEN).send().await else {
         return 0;
     };
     let text = answer.text().await.unwrap_or_default();

@@ -326,6 +326,8 @@ pub async fn generate(db: &DatabaseConnection, sizes: Sizes, seed: u64) -> Resul
             amount_minor: Set(rng.random_range(1_000..5_000_000) * 100),
             currency: Set("EUR".into()),
             value_date: Set(day(today, -rng.random_range(0..900))),
+            reported_as: Set(Some("SECRETARIAT".into())),
+            reported_by_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })

@@ -32,6 +32,7 @@ impl Server {
                 jwt_jwks_file: None,
                 jwt_issuer: "alliance".into(),
                 jwt_audience: "alliance-api".into(),
+                metrics_token: None,
             },
             host: "127.0.0.1"
                 .parse()

@@ -23,6 +23,12 @@ pub struct Model {
     pub currency: String,
     /// Value date.
     pub value_date: Date,
+    /// Who reported the record: `FUNDER`, `OWNER` or `SECRETARIAT`; `None`
+    /// for records made before reporters were recorded.
+    pub reported_as: Option<String>,
+    /// The member that reported the record (the funder or the owner);
+    /// `None` when the secretariat did.
+    pub reported_by_id: Option<i64>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

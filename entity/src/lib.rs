@@ -6,6 +6,7 @@
 //! stored as integer minor units with an ISO 4217 currency beside it.
 
 pub mod affiliation;
+pub mod application_origin;
 pub mod assistance_match;
 pub mod assistance_need;
 pub mod assistance_offer;

@@ -11,6 +11,7 @@ mod m20261128_000003_create_audit_trail;
 mod m20261128_000004_add_match_acceptance;
 mod m20261128_000005_sorted_child_indexes;
 mod m20261203_000006_project_territory_status_index;
+mod m20261208_000007_reporters_and_application_origins;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_add_match_acceptance::Migration),
             Box::new(m20261128_000005_sorted_child_indexes::Migration),
             Box::new(m20261203_000006_project_territory_status_index::Migration),
+            Box::new(m20261208_000007_reporters_and_application_origins::Migration),
         ]
     }
 }

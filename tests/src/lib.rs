@@ -40,6 +40,8 @@ enum Cleanup {
 
 /// The HS256 secret of test services.
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+/// The bearer token that opens `/metrics` of test services.
+pub const METRICS_TOKEN: &str = "metrics-0123456789abcdef0123456789abcdef";
 /// Issuer and audience test services require.
 pub const ISSUER: &str = "alliance";
 /// Audience test services require.
@@ -146,6 +148,7 @@ fn test_config(database_url: &str, demo: bool, limits: Limits) -> ServeConfig {
             jwt_jwks_file: Some(fixture("test-jwks.json")),
             jwt_issuer: ISSUER.to_owned(),
             jwt_audience: AUDIENCE.to_owned(),
+            metrics_token: Some(METRICS_TOKEN.to_owned()),
         },
         host: "127.0.0.1".parse().expect("loopback"),
         port: 0,
@@ -329,6 +332,19 @@ impl TestApp {
         (status, response.text().await.unwrap_or_default())
     }
 
+    /// The service's `/metrics`, read as a scraper with the metrics token.
+    pub async fn metrics(&self) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.address))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     /// Removes the test's database.
     pub async fn finish(self) {
         self.db.close().await.ok();
@@ -468,6 +484,8 @@ pub async fn insert_projects(pool: &DatabaseConnection, count: usize, prefix: &s
                 amount_minor: Set(1000),
                 currency: Set("EUR".into()),
                 value_date: Set(now.date_naive()),
+                reported_as: Set(Some("SECRETARIAT".into())),
+                reported_by_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -374,6 +374,8 @@ pub async fn funding(
         amount_minor: Set(minor),
         currency: Set(currency.into()),
         value_date: Set(date.parse().expect("a date")),
+        reported_as: Set(Some("SECRETARIAT".into())),
+        reported_by_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -449,7 +449,7 @@ async fn the_cost_budget_is_per_caller() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["extensions"]["cost"]["limit"], 1_000);
     // The refusals are counted.
-    let (_, metrics) = app.get("/metrics").await;
+    let (_, metrics) = app.metrics().await;
     assert!(
         metrics.contains("alliance_rate_limited_total 1"),
         "{metrics}"

@@ -141,7 +141,7 @@ fn strip(value: &mut Value) {
 
 /// The instance's count of pages built as JSON (`/metrics`).
 async fn json_pages(app: &TestApp) -> u64 {
-    let (status, text) = app.get("/metrics").await;
+    let (status, text) = app.metrics().await;
     assert_eq!(status, 200);
     text.lines()
         .find_map(|line| line.strip_prefix("alliance_json_pages_total "))

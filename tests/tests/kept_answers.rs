@@ -153,7 +153,7 @@ async fn a_query_asked_again_is_answered_without_running_and_charged_as_before()
         Some(again.remaining)
     );
     // The operators' view: answers sent again, and the memory they take.
-    let (_, metrics) = app.get("/metrics").await;
+    let (_, metrics) = app.metrics().await;
     let value = |name: &str| {
         metrics
             .lines()

@@ -119,6 +119,7 @@ pub async fn import(
         subject: ACTOR.into(),
         role: Role::Admin,
         member_id: None,
+        applicant: false,
     };
     let mut reports = Vec::with_capacity(records.len());
     for (index, record) in records.into_iter().enumerate() {

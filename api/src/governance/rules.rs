@@ -23,6 +23,13 @@ use crate::territory::service::within;
 
 /// The most responsibilities a matrix shows.
 pub const MATRIX_LIMIT: u64 = 2_000;
+/// The most cells a matrix has: one per function, phase and level.
+pub const MATRIX_CELLS: usize = 8 * 5 * 6;
+/// The most responsibilities one cell of a matrix shows (the oldest first;
+/// the matrix says `truncated` when a cell held more).
+pub const ENTRIES_PER_CELL: usize = 50;
+/// The most responsibilities shown behind one governance issue (the oldest).
+pub const EVIDENCE_PER_ISSUE: usize = 50;
 
 /// Levels of government where local self-government sits.
 const LOCAL_LEVELS: [&str; 2] = ["HROMADA", "OBLAST"];
@@ -495,6 +502,7 @@ pub async fn evidence(
                             && r.valid_until.is_none_or(|u| u >= on)
                     }
                 })
+                .take(EVIDENCE_PER_ISSUE)
                 .cloned()
                 .collect()
         })

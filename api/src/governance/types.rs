@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::codes::rank;
 use crate::compiled::{self, JsonField, JsonNode};
-use crate::governance::rules::{Issue, PrincipleCoverage, Rule};
+use crate::governance::rules::{ENTRIES_PER_CELL, Issue, PrincipleCoverage, Rule};
 use crate::governance::service::ResponsibilitiesOfPrinciple;
 use crate::graphql;
 use crate::ids;
@@ -194,7 +194,8 @@ impl ResponsibilityMatrix {
         self.on
     }
     /// The cells that hold at least one responsibility, ordered by function
-    /// (along the investment cycle), phase and level (from the EU down to the hromada).
+    /// (along the investment cycle), phase and level (from the EU down to the
+    /// hromada); each shows at most 50 responsibilities, the oldest first.
     async fn cells(&self) -> Vec<MatrixCell> {
         let mut cells: Vec<MatrixCell> = Vec::new();
         let mut rows = self.rows.clone();
@@ -213,7 +214,9 @@ impl ResponsibilityMatrix {
                         && cell.entries[0].phase == row.phase
                         && cell.entries[0].level == row.level =>
                 {
-                    cell.entries.push(row)
+                    if cell.entries.len() < ENTRIES_PER_CELL {
+                        cell.entries.push(row);
+                    }
                 }
                 _ => cells.push(MatrixCell { entries: vec![row] }),
             }
@@ -232,9 +235,19 @@ impl ResponsibilityMatrix {
     async fn levels(&self) -> async_graphql::Result<Vec<GovernanceLevel>> {
         present(&self.rows, |r| &r.level)
     }
-    /// More responsibilities were in scope than a matrix shows (2,000): narrow the scope.
+    /// More responsibilities were in scope than a matrix shows (2,000 in
+    /// all, 50 in a cell): narrow the scope.
     async fn truncated(&self) -> bool {
+        let mut per_cell: std::collections::HashMap<(&str, &str, &str), usize> =
+            std::collections::HashMap::new();
         self.truncated
+            || self.rows.iter().any(|r| {
+                let count = per_cell
+                    .entry((&r.function, &r.phase, &r.level))
+                    .or_default();
+                *count += 1;
+                *count > ENTRIES_PER_CELL
+            })
     }
 }
 
@@ -333,7 +346,8 @@ impl GovernanceIssue {
         Ok(self.issue.phase.as_deref().map(stored).transpose()?)
     }
     /// The responsibilities behind the issue: the one outside its validity, the
-    /// project's, or those of the function and phase in the scope.
+    /// project's, or those of the function and phase in the scope (at most
+    /// 50, the oldest first).
     async fn responsibilities(&self) -> Vec<Responsibility> {
         self.evidence.iter().cloned().map(Responsibility).collect()
     }

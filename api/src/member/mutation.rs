@@ -180,11 +180,26 @@ impl MemberMutation {
         }
         let idempotency =
             Idempotency::new(input.idempotency_key, "applyForMembership", &application)?;
-        Ok(
-            write::apply(loaders.db(), loaders.principal(), application, idempotency)
-                .await?
-                .into(),
+        // Applications without a token are capped per client address.
+        let origin = match (
+            loaders.principal(),
+            ctx.data_opt::<crate::pipeline::Origin>(),
+        ) {
+            (crate::auth::Principal::Anonymous, Some(origin)) => Some(write::AnonymousOrigin::new(
+                &origin.address,
+                origin.open_cap,
+            )),
+            _ => None,
+        };
+        Ok(write::apply(
+            loaders.db(),
+            loaders.principal(),
+            application,
+            idempotency,
+            origin,
         )
+        .await?
+        .into())
     }
 
     /// Approves an application: the member becomes active and joins today (secretariat).

@@ -175,14 +175,18 @@ pub async fn id_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<
         .map(|m| m.id))
 }
 
-/// The id of the member with `slug` if it is active or applying (for resolving editors' tokens).
-pub async fn active_id_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i64>> {
+/// The id of the member with `slug` if it is active or applying, and
+/// whether it is applying (for resolving editors' tokens).
+pub async fn standing_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<(i64, bool)>> {
     Ok(member::Entity::find()
         .filter(member::Column::Slug.eq(slug))
         .filter(member::Column::Status.is_in(["ACTIVE", "APPLIED"]))
         .one(db)
         .await?
-        .map(|m| m.id))
+        .map(|m| (m.id, m.status == "APPLIED")))
 }
 
 /// A visible member by slug.

@@ -2,7 +2,7 @@
 //! through [`crate::lifecycle`].
 
 use chrono::Utc;
-use entity::{member, member_identifier, territory};
+use entity::{application_origin, member, member_identifier, territory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -16,6 +16,55 @@ use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
+
+/// Slugs no application may take (they name the service's own parts).
+const RESERVED_SLUGS: &[&str] = &[
+    "admin",
+    "alliance",
+    "anonymous",
+    "api",
+    "graphql",
+    "secretariat",
+    "system",
+];
+
+/// Where an application filed without a token comes from: its open
+/// applications are capped per client address.
+#[derive(Clone, Debug)]
+pub struct AnonymousOrigin {
+    /// SHA-256 of the client address's rate-limit key, hex (the address
+    /// itself is not kept).
+    pub address_hash: String,
+    /// How many of its applications may wait for a decision at a time.
+    pub open_cap: u64,
+}
+
+impl AnonymousOrigin {
+    /// The origin of an application from client address `address` (its
+    /// rate-limit key), capped at `open_cap` open applications.
+    pub fn new(address: &str, open_cap: u64) -> Self {
+        use sha2::Digest;
+        Self {
+            address_hash: hex::encode(sha2::Sha256::digest(address.as_bytes())),
+            open_cap,
+        }
+    }
+}
+
+/// The applications from `address_hash` that still wait for a decision.
+async fn open_applications_from(db: &impl ConnectionTrait, address_hash: &str) -> Result<u64> {
+    use sea_orm::{PaginatorTrait, QuerySelect, QueryTrait};
+    let members = member::Entity::find()
+        .select_only()
+        .column(member::Column::Id)
+        .filter(member::Column::Status.eq("APPLIED"))
+        .into_query();
+    Ok(application_origin::Entity::find()
+        .filter(application_origin::Column::AddressHash.eq(address_hash))
+        .filter(application_origin::Column::MemberId.in_subquery(members))
+        .count(db)
+        .await?)
+}
 
 /// A member's public profile and private contact, as a caller gives it.
 #[derive(Clone, Debug, Serialize, Default)]
@@ -113,6 +162,7 @@ pub async fn apply(
     principal: &Principal,
     application: Application,
     idempotency: Option<Idempotency>,
+    origin: Option<AnonymousOrigin>,
 ) -> Result<Outcome<member::Model>> {
     let actor = Actor::of(principal).unwrap_or_else(|| Actor {
         subject: "anonymous".into(),
@@ -136,17 +186,37 @@ pub async fn apply(
             UserErrorCode::Invalid,
             "`slug` must have 2 to 64 characters: a–z, 0–9 and hyphens",
         );
-    } else if member::Entity::find()
-        .filter(member::Column::Slug.eq(application.slug.as_str()))
-        .one(writer.txn())
-        .await?
-        .is_some()
+    } else if RESERVED_SLUGS.contains(&application.slug.as_str())
+        || member::Entity::find()
+            .filter(member::Column::Slug.eq(application.slug.as_str()))
+            .one(writer.txn())
+            .await?
+            .is_some()
     {
+        // The same words whether a member the caller may not see holds it,
+        // a public one does, or it is reserved: the refusal reveals no
+        // hidden application.
         check.fail(
             "slug",
             UserErrorCode::Duplicate,
-            format!("the slug {:?} is taken", application.slug),
+            format!(
+                "the slug {:?} is not available: choose another",
+                application.slug
+            ),
         );
+    }
+    if let Some(origin) = &origin {
+        let open = open_applications_from(writer.txn(), &origin.address_hash).await?;
+        if open >= origin.open_cap {
+            check.fail(
+                "slug",
+                UserErrorCode::LimitReached,
+                format!(
+                    "{open} applications from this address wait for the secretariat's decision; at most {} may wait at a time",
+                    origin.open_cap
+                ),
+            );
+        }
     }
     if let Some(country) = &application.country {
         check.code_in(
@@ -188,6 +258,15 @@ pub async fn apply(
     .await?;
     if let Some(idempotency) = &idempotency {
         idempotency.remember(&writer, created.id).await?;
+    }
+    if let Some(origin) = origin {
+        application_origin::ActiveModel {
+            member_id: Set(created.id),
+            address_hash: Set(origin.address_hash),
+            created_at: Set(now),
+        }
+        .insert(writer.txn())
+        .await?;
     }
     writer.record(
         "applyForMembership",

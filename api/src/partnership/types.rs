@@ -132,17 +132,22 @@ impl Cluster {
             graphql::nested::<PartnershipsOfCluster, _>(ctx, self.0.id, args, Partnership).await?;
         Ok(PartnershipConnection::new(page, total))
     }
-    /// The cluster's members: its focus member and both sides of its active
-    /// partnerships, by id.
+    /// The cluster's members the caller may see: its focus member and both
+    /// sides of its active partnerships, by id (at most 100, the oldest
+    /// first; its `partnerships` page through them all).
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Member>> {
         let coverage = self.coverage(ctx).await?;
-        Ok(
-            graphql::load_many::<member::Entity>(ctx, &coverage.member_ids)
-                .await?
-                .into_iter()
-                .map(Member::from)
-                .collect(),
-        )
+        let ids: Vec<i64> = coverage
+            .member_ids
+            .iter()
+            .copied()
+            .take(crate::pagination::MAX_PAGE_SIZE as usize)
+            .collect();
+        Ok(graphql::load_many::<member::Entity>(ctx, &ids)
+            .await?
+            .into_iter()
+            .map(Member::from)
+            .collect())
     }
     /// The open and matched needs of the cluster's Ukrainian members (its focus
     /// member and the Ukrainian side of its active partnerships), each with

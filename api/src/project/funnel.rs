@@ -15,8 +15,9 @@ use sea_orm::{
 };
 
 use crate::auth::Principal;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::feed::signal::committed_head;
+use crate::loader::Table;
 use crate::project::service::{ProjectFilter, list};
 
 /// What a funnel can be grouped by.
@@ -157,7 +158,7 @@ fn dimensions(
     column(
         select,
         has(Dimension::Funder) && with_funder,
-        "\"f\".\"funder_id\"".into(),
+        "\"funding\".\"funder_id\"".into(),
         "BIGINT",
         "funder_id",
     );
@@ -244,6 +245,9 @@ async fn run(db: &impl ConnectionTrait, select: &impl StatementBuilder) -> Resul
     Ok(Aggregate::find_by_statement(statement).all(db).await?)
 }
 
+/// The most rows (groups × currencies) one funnel holds.
+pub const MAX_ROWS: usize = 1_000;
+
 /// The funnel of the projects `principal` may see that match `filter`,
 /// grouped by `by`, one row per group and currency, in group order.
 pub async fn funnel(
@@ -255,7 +259,9 @@ pub async fn funnel(
     let backend = db.get_database_backend();
     let listed = listed(by, list(principal, filter).into_query());
     let sum = |stage: &str| {
-        format!("SUM(CASE WHEN \"f\".\"stage\" = '{stage}' THEN \"f\".\"amount_minor\" ELSE 0 END)")
+        format!(
+            "SUM(CASE WHEN \"funding\".\"stage\" = '{stage}' THEN \"funding\".\"amount_minor\" ELSE 0 END)"
+        )
     };
 
     let by_funder = by.contains(&Dimension::Funder);
@@ -265,13 +271,19 @@ pub async fn funnel(
     money.join_as(
         sea_orm::JoinType::InnerJoin,
         funding::Entity,
-        Alias::new("f"),
-        Expr::cust("\"f\".\"project_id\" = \"p\".\"id\""),
+        Alias::new("funding"),
+        Expr::cust("\"funding\".\"project_id\" = \"p\".\"id\""),
     );
-    dimensions(&mut money, by, backend, "\"f\".\"value_date\"", true);
+    // A funding record counts only where the caller may see it: its
+    // project is listed, and its funder must be visible too.
+    money.cond_where(funding::Entity::visible_under(principal, "project_id"));
+    dimensions(&mut money, by, backend, "\"funding\".\"value_date\"", true);
     money
-        .expr_as(Expr::cust("\"f\".\"currency\""), Alias::new("currency"))
-        .add_group_by([Expr::cust("\"f\".\"currency\"")])
+        .expr_as(
+            Expr::cust("\"funding\".\"currency\""),
+            Alias::new("currency"),
+        )
+        .add_group_by([Expr::cust("\"funding\".\"currency\"")])
         .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("required"))
         .expr_as(
             Expr::cust(format!("CAST({} AS BIGINT)", sum("PLEDGED"))),
@@ -381,6 +393,12 @@ pub async fn funnel(
         row.pledged += a.pledged.unwrap_or(0);
         row.committed += a.committed.unwrap_or(0);
         row.disbursed += a.disbursed.unwrap_or(0);
+    }
+    if rows.len() > MAX_ROWS {
+        return Err(AppError::LimitExceeded(format!(
+            "the funnel has {} rows, more than the {MAX_ROWS} one answer holds: group by fewer dimensions or filter the projects",
+            rows.len()
+        )));
     }
     Ok(rows.into_values().collect())
 }

@@ -183,8 +183,10 @@ impl ProjectQuery {
 
     /// The funding funnel for dashboards: required (budget) → pledged →
     /// committed → disbursed, with the number of projects, per group and
-    /// currency, over the projects the caller may see that match `filter`.
-    /// Computed in SQL; amounts in different currencies are never added up.
+    /// currency, over the projects the caller may see that match `filter`;
+    /// funding from a funder the caller may not see is not counted. Computed
+    /// in SQL; amounts in different currencies are never added up. At most
+    /// 1,000 rows: a grouping with more is refused (`LIMIT_EXCEEDED`).
     async fn funding_funnel(
         &self,
         ctx: &Context<'_>,

@@ -9,8 +9,9 @@ use crate::assistance::types::{AssistanceNeed, AssistanceNeedConnection};
 use crate::audit::service::HistoryOfProject;
 use crate::audit::types::{AuditEvent, AuditEventConnection};
 use crate::codes::{
-    ActivityStatus, BuildBackBetter, FinanceType, FundingStage, Lang, OrganisationRole,
-    ParticipantRole, ProjectPurpose, ProjectStatus, ProjectType, Theme, Visibility, stored,
+    ActivityStatus, BuildBackBetter, FinanceType, FundingReporter, FundingStage, Lang,
+    OrganisationRole, ParticipantRole, ProjectPurpose, ProjectStatus, ProjectType, Theme,
+    Visibility, stored,
 };
 use crate::compiled::{self, JsonField, JsonNode};
 use crate::governance::service::ResponsibilitiesOfProject;
@@ -417,6 +418,22 @@ impl Funding {
     async fn value_date(&self) -> NaiveDate {
         self.0.value_date
     }
+    /// Who reported the record: the funder itself, the project's owner, or
+    /// the Alliance secretariat. A funder's own report weighs differently
+    /// from one made about it. Null for records made before reporters were
+    /// recorded.
+    async fn reported_as(&self) -> async_graphql::Result<Option<FundingReporter>> {
+        Ok(self.0.reported_as.as_deref().map(stored).transpose()?)
+    }
+    /// The member organisation that reported the record (the funder or the
+    /// project's owner); null when the secretariat recorded it, or when the
+    /// caller may not see that member.
+    async fn reported_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        match self.0.reported_by_id {
+            Some(id) => load_member(ctx, id).await,
+            None => Ok(None),
+        }
+    }
 }
 
 /// A result indicator with baseline, target and actual values (decimal strings).
@@ -624,6 +641,11 @@ impl JsonNode for funding::Entity {
             },
             "stage" => compiled::code::<FundingStage>("stage"),
             "financeType" => compiled::code::<FinanceType>("finance_type"),
+            "reportedAs" => compiled::code::<FundingReporter>("reported_as"),
+            "reportedBy" => JsonField::ToOne {
+                column: "reported_by_id",
+                object: compiled::to_one::<member::Entity>,
+            },
             "amount" => JsonField::Money {
                 minor: "amount_minor",
                 currency: "currency",

@@ -16,6 +16,7 @@ use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::codelists;
+use crate::codes::{Code, FundingReporter};
 use crate::error::{AppError, Result};
 use crate::loader::Table;
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
@@ -681,7 +682,7 @@ pub async fn record_funding(
     {
         return Ok(first);
     }
-    if let Err(refusal) = project_for_change(
+    let project = match project_for_change(
         writer.txn(),
         principal,
         fields.project_id,
@@ -689,8 +690,13 @@ pub async fn record_funding(
     )
     .await?
     {
-        return Ok(refused(refusal));
-    }
+        Ok(project) => project,
+        Err(refusal) => return Ok(refused(refusal)),
+    };
+    // Allowed above: the secretariat, the funder's or the owner's editor.
+    let (reported_as, reported_by_id) =
+        FundingReporter::of(principal, fields.funder_id, project.owner_id)
+            .ok_or(AppError::Forbidden)?;
     let mut check = Check::default();
     let amount = check.money("amount", &fields.amount, &fields.currency);
     if member::Entity::find_by_id(fields.funder_id)
@@ -717,6 +723,8 @@ pub async fn record_funding(
         amount_minor: Set(amount),
         currency: Set(fields.currency.clone()),
         value_date: Set(fields.value_date),
+        reported_as: Set(Some(reported_as.code().to_owned())),
+        reported_by_id: Set(reported_by_id),
         created_at: Set(now),
         updated_at: Set(now),
     }
