@@ -698,3 +698,652 @@ async fn probes_learn_nothing_when_introspection_is_off() {
     assert!(answered, "the WebSocket answered the probe");
     app.finish().await;
 }
+
+/// The global ID of the member with `slug`, asked as the coordinator.
+async fn member_id(app: &TestApp, slug: &str) -> String {
+    let coordinator = app.token(Role::Coordinator, None);
+    let (_, body) = app
+        .graphql_as(
+            Some(&coordinator),
+            "query($s: String!) { member(slug: $s) { id } }",
+            json!({ "s": slug }),
+        )
+        .await;
+    body["data"]["member"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("member {slug}: {body}"))
+        .to_owned()
+}
+
+/// The global ID of the project with `code`, asked as the coordinator.
+async fn project_id(app: &TestApp, code: &str) -> String {
+    let coordinator = app.token(Role::Coordinator, None);
+    let (_, body) = app
+        .graphql_as(
+            Some(&coordinator),
+            "query($c: String!) { project(code: $c) { id } }",
+            json!({ "c": code }),
+        )
+        .await;
+    body["data"]["project"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("project {code}: {body}"))
+        .to_owned()
+}
+
+const RECORD_FUNDING: &str = "mutation($i: RecordFundingInput!) { recordFunding(input: $i) { funding { id reportedAs reportedBy { slug } } userErrors { code message } } }";
+
+fn pledge(project: &str, funder: &str, amount: &str) -> Value {
+    json!({ "i": { "projectId": project, "funderId": funder, "stage": "PLEDGED",
+        "financeType": "STANDARD_GRANT", "valueDate": "2026-01-15",
+        "amount": { "amount": amount, "currency": "EUR" } } })
+}
+
+/// The applicant Tampere linked by the secretariat into Kharkiv's
+/// published school as participant and funder of a 5,000,000 EUR pledge.
+async fn applicant_linked_into_a_public_project(app: &TestApp) {
+    let coordinator = app.token(Role::Coordinator, None);
+    let (school, tampere) = (
+        project_id(app, "UA-KHA-2025-001").await,
+        member_id(app, "tampere").await,
+    );
+    let (_, added) = app
+        .graphql_as(
+            Some(&coordinator),
+            "mutation($i: AddParticipantInput!) { addParticipant(input: $i) { participant { id } } }",
+            json!({ "i": { "projectId": school, "memberId": tampere,
+                "organisationRole": "FUNDING", "allianceRole": "SUPPORTING_PARTNER" } }),
+        )
+        .await;
+    assert!(
+        added["data"]["addParticipant"]["participant"]["id"].is_string(),
+        "{added}"
+    );
+    let (_, recorded) = app
+        .graphql_as(
+            Some(&coordinator),
+            RECORD_FUNDING,
+            pledge(&school, &tampere, "5000000.00"),
+        )
+        .await;
+    assert!(
+        recorded["data"]["recordFunding"]["funding"]["id"].is_string(),
+        "{recorded}"
+    );
+}
+
+/// Finding: the downloads showed hidden members (an applicant as IATI
+/// participating and provider organisation, a hidden owner in the project
+/// files).
+#[tokio::test]
+async fn downloads_show_no_hidden_member() {
+    for app in spawn_apps(true).await {
+        applicant_linked_into_a_public_project(&app).await;
+        for file in [
+            "iati-activities.xml",
+            "projects.csv",
+            "projects.jsonl",
+            "funding.csv",
+            "funding.jsonl",
+        ] {
+            let a = attack(
+                &app,
+                "hidden members in downloads",
+                app.client().get(format!("{}/exports/{file}", app.address)),
+            )
+            .await;
+            assert_eq!(a.status, 200, "[{}] {file}: {}", app.backend, a.body);
+            for hidden in ["City of Tampere", "tampere", "5000000"] {
+                assert!(
+                    !a.body.contains(hidden),
+                    "[{}] {file} shows {hidden:?}",
+                    app.backend
+                );
+            }
+        }
+        // The coordinator's own IATI download is a publication too.
+        let coordinator = app.token(Role::Coordinator, None);
+        let a = attack(
+            &app,
+            "hidden members in downloads",
+            app.client()
+                .get(format!("{}/exports/iati-activities.xml", app.address))
+                .bearer_auth(&coordinator),
+        )
+        .await;
+        assert!(
+            !a.body.contains("City of Tampere"),
+            "[{}] IATI names the applicant",
+            app.backend
+        );
+        // The secretariat's funding file shows it, with who reported it.
+        let a = attack(
+            &app,
+            "hidden members in downloads",
+            app.client()
+                .get(format!("{}/exports/funding.csv", app.address))
+                .bearer_auth(&coordinator),
+        )
+        .await;
+        assert!(a.body.contains("tampere"), "[{}] {}", app.backend, a.body);
+        assert!(
+            a.body.contains("SECRETARIAT"),
+            "[{}] {}",
+            app.backend,
+            a.body
+        );
+        app.finish().await;
+    }
+}
+
+/// Finding: `fundingFunnel` summed pledges of hidden funders (a row with
+/// `funder: null` grouped by funder, and the totals).
+#[tokio::test]
+async fn the_funnel_counts_no_hidden_funder() {
+    for app in spawn_apps(true).await {
+        let query = "{ byFunder: fundingFunnel(groupBy: [FUNDER]) { funder { slug } pledged { amount } } all: fundingFunnel(groupBy: []) { pledged { amount } } }";
+        let before = app.data(query, json!({})).await;
+        applicant_linked_into_a_public_project(&app).await;
+        let after = app.data(query, json!({})).await;
+        assert_eq!(before, after, "[{}] the public funnel moved", app.backend);
+        let rows = after["byFunder"].as_array().cloned().unwrap_or_default();
+        assert!(!rows.is_empty(), "[{}] {after}", app.backend);
+        assert!(
+            rows.iter().all(|row| row["funder"].is_object()),
+            "[{}] a row of a hidden funder: {after}",
+            app.backend
+        );
+        // The secretariat sees the pledge counted.
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, seen) = app.graphql_as(Some(&coordinator), query, json!({})).await;
+        assert!(
+            seen.to_string().contains("tampere"),
+            "[{}] {seen}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}
+
+/// Finding: an applicant's editor recorded a pledge on a published project.
+#[tokio::test]
+async fn an_applicant_writes_nothing_but_its_application() {
+    for app in spawn_apps(true).await {
+        let applicant = app.token(Role::Editor, Some("tampere"));
+        let (school, tampere) = (
+            project_id(&app, "UA-KHA-2025-001").await,
+            member_id(&app, "tampere").await,
+        );
+        let a = attack(
+            &app,
+            "applicant writes",
+            post(&app, json!({ "query": RECORD_FUNDING, "variables": pledge(&school, &tampere, "5000000.00") }))
+                .bearer_auth(&applicant),
+        )
+        .await;
+        assert_eq!(a.code(), "FORBIDDEN", "[{}] {}", app.backend, a.body);
+        let a = attack(
+            &app,
+            "applicant writes",
+            post(&app, json!({ "query": "mutation($i: CreateAssistanceOfferInput!) { createAssistanceOffer(input: $i) { offer { id } } }",
+                "variables": { "i": { "memberId": tampere, "title": "Help", "description": "Help.", "themes": ["14021"],
+                    "modality": "TWINNING", "languages": ["en"], "capacityDays": 10 } } }))
+                .bearer_auth(&applicant),
+        )
+        .await;
+        assert_eq!(a.code(), "FORBIDDEN", "[{}] {}", app.backend, a.body);
+        // It amends its own application.
+        let (_, own) = app
+            .graphql_as(
+                Some(&applicant),
+                "{ member(slug: \"tampere\") { id version } }",
+                json!({}),
+            )
+            .await;
+        let (_, amended) = app
+            .graphql_as(
+                Some(&applicant),
+                "mutation($i: UpdateMemberProfileInput!) { updateMemberProfile(input: $i) { member { description } userErrors { message } } }",
+                json!({ "i": { "id": own["data"]["member"]["id"], "expectedVersion": own["data"]["member"]["version"],
+                    "description": "A city in Finland." } }),
+            )
+            .await;
+        assert_eq!(
+            amended["data"]["updateMemberProfile"]["member"]["description"], "A city in Finland.",
+            "[{}] {amended}",
+            app.backend
+        );
+        // A member's editor reports as the funder; the record says so.
+        let kharkiv = app.token(Role::Editor, Some("kharkiv"));
+        let (_, reported) = app
+            .graphql_as(
+                Some(&kharkiv),
+                RECORD_FUNDING,
+                pledge(&school, &member_id(&app, "eib").await, "100.00"),
+            )
+            .await;
+        let funding = &reported["data"]["recordFunding"]["funding"];
+        assert_eq!(
+            funding["reportedAs"], "OWNER",
+            "[{}] {reported}",
+            app.backend
+        );
+        assert_eq!(
+            funding["reportedBy"]["slug"], "kharkiv",
+            "[{}] {reported}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}
+
+const APPLY: &str = "mutation($i: ApplyForMembershipInput!) { applyForMembership(input: $i) { member { slug } userErrors { code message } } }";
+
+fn application(slug: &str) -> Value {
+    json!({ "i": { "slug": slug, "names": { "en": format!("Town {slug}"), "uk": format!("Місто {slug}") }, "kind": "CITY",
+        "organisationType": "GOVERNMENT", "country": "FI" } })
+}
+
+/// Finding: anonymous applications cost as much as a query, and a taken
+/// slug's error named a hidden applicant.
+#[tokio::test]
+async fn an_address_flooding_applications_is_stopped_and_learns_nothing() {
+    for backend in tests::backends() {
+        let app = spawn_app_with(
+            backend,
+            true,
+            Limits {
+                applications_per_hour: 5,
+                open_applications_per_address: 3,
+                ..tests::limits()
+            },
+        )
+        .await;
+        // A slug held by a hidden applicant, a public member and a reserved
+        // word get the same answer.
+        let mut answers = Vec::new();
+        for slug in ["tampere", "kharkiv", "admin"] {
+            let a = attack(
+                &app,
+                "application flood",
+                post(
+                    &app,
+                    json!({ "query": APPLY, "variables": application(slug) }),
+                ),
+            )
+            .await;
+            let error = a.json()["data"]["applyForMembership"]["userErrors"][0].clone();
+            assert_eq!(error["code"], "DUPLICATE", "[{backend}] {}", a.body);
+            answers.push(
+                error["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace(slug, "…"),
+            );
+        }
+        assert!(
+            answers.iter().all(|m| *m == answers[0]),
+            "[{backend}] {answers:?}"
+        );
+        assert!(!answers[0].contains("taken"), "[{backend}] {answers:?}");
+        // Three open applications from one address; the fourth waits for decisions.
+        for i in 0..2 {
+            let a = attack(
+                &app,
+                "application flood",
+                post(
+                    &app,
+                    json!({ "query": APPLY, "variables": application(&format!("town-{i}")) }),
+                ),
+            )
+            .await;
+            assert_eq!(
+                a.json()["data"]["applyForMembership"]["member"]["slug"],
+                format!("town-{i}"),
+                "[{backend}] {}",
+                a.body
+            );
+        }
+        // (Five applications were paid for so far: three refused, two filed.)
+        let a = attack(
+            &app,
+            "application flood",
+            post(
+                &app,
+                json!({ "query": APPLY, "variables": application("town-x") }),
+            ),
+        )
+        .await;
+        assert_eq!(
+            a.status, 429,
+            "[{backend}] the hourly budget is spent: {}",
+            a.body
+        );
+        assert_eq!(a.code(), "RATE_LIMITED");
+        // Everyone else writes on.
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, created) = app
+            .graphql_as(
+                Some(&coordinator),
+                APPLY,
+                application("town-by-secretariat"),
+            )
+            .await;
+        assert_eq!(
+            created["data"]["applyForMembership"]["member"]["slug"], "town-by-secretariat",
+            "[{backend}] {created}"
+        );
+        app.finish().await;
+
+        // The cap on open applications, with budget to spare.
+        let app = spawn_app_with(
+            backend,
+            true,
+            Limits {
+                applications_per_hour: 50,
+                open_applications_per_address: 2,
+                ..tests::limits()
+            },
+        )
+        .await;
+        for i in 0..2 {
+            let a = attack(
+                &app,
+                "application flood",
+                post(
+                    &app,
+                    json!({ "query": APPLY, "variables": application(&format!("open-{i}")) }),
+                ),
+            )
+            .await;
+            assert_eq!(
+                a.json()["data"]["applyForMembership"]["member"]["slug"],
+                format!("open-{i}"),
+                "[{backend}] {}",
+                a.body
+            );
+        }
+        let a = attack(
+            &app,
+            "application flood",
+            post(
+                &app,
+                json!({ "query": APPLY, "variables": application("open-2") }),
+            ),
+        )
+        .await;
+        assert_eq!(
+            a.json()["data"]["applyForMembership"]["userErrors"][0]["code"],
+            "LIMIT_REACHED",
+            "[{backend}] {}",
+            a.body
+        );
+        app.finish().await;
+    }
+}
+
+/// Finding: connections nested under plain lists were charged for one row.
+#[tokio::test]
+async fn connections_under_plain_lists_are_charged_in_full() {
+    for app in spawn_apps(true).await {
+        let a = attack(
+            &app,
+            "nested cost",
+            query(&app, "{ fundingFunnel(groupBy: [FUNDER]) { funder { projects(first: 100) { nodes { participants(first: 100) { nodes { member { name } } } } } } } }", json!({})),
+        )
+        .await;
+        assert_eq!(a.code(), "LIMIT_EXCEEDED", "[{}] {}", app.backend, a.body);
+        let body = app
+            .graphql("{ fundingFunnel(groupBy: [FUNDER]) { funder { projects(first: 10) { nodes { code } } } } }", json!({}))
+            .await;
+        assert_eq!(
+            body["extensions"]["cost"]["requested"], 12_001,
+            "[{}] {body}",
+            app.backend
+        );
+        app.finish().await;
+    }
+}
+
+/// Finding: `/metrics` was open to anyone.
+#[tokio::test]
+async fn metrics_need_a_token() {
+    for app in spawn_apps(true).await {
+        let a = attack(
+            &app,
+            "operational exposure",
+            app.client().get(format!("{}/metrics", app.address)),
+        )
+        .await;
+        assert_eq!(a.status, 401, "[{}] {}", app.backend, a.body);
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let a = attack(
+            &app,
+            "operational exposure",
+            app.client()
+                .get(format!("{}/metrics", app.address))
+                .bearer_auth(editor),
+        )
+        .await;
+        assert_eq!(a.status, 403, "[{}] {}", app.backend, a.body);
+        let admin = app.token(Role::Admin, None);
+        let a = attack(
+            &app,
+            "operational exposure",
+            app.client()
+                .get(format!("{}/metrics", app.address))
+                .bearer_auth(admin),
+        )
+        .await;
+        assert_eq!(a.status, 200, "[{}] {}", app.backend, a.body);
+        let (status, text) = app.metrics().await;
+        assert_eq!(status, 200);
+        assert!(text.contains("alliance_"), "{text}");
+        app.finish().await;
+    }
+}
+
+/// Finding: the SQLite database (which holds contact details) was created
+/// readable by everyone.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = tests::spawn_app("sqlite", false).await;
+    let path = app
+        .database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mode = std::fs::metadata(&path)
+        .expect("the database file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "{path} has mode {mode:o}");
+    app.finish().await;
+}
+
+/// Another transaction that writes and holds the audit chain's head until
+/// it ends: every write of the service waits for it (PostgreSQL: the row
+/// lock; SQLite: the database's write lock).
+async fn hold_writes(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let other = app.db.begin().await.expect("begin");
+    other
+        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .await
+        .expect("lock");
+    other
+}
+
+const RENAME: &str = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { project { title } userErrors { message } } }";
+
+async fn rename_input(app: &TestApp, title: &str) -> Value {
+    let coordinator = app.token(Role::Coordinator, None);
+    let (_, current) = app
+        .graphql_as(
+            Some(&coordinator),
+            "{ project(code: \"UA-KHA-2025-001\") { id version } }",
+            json!({}),
+        )
+        .await;
+    json!({ "i": { "id": current["data"]["project"]["id"], "expectedVersion": current["data"]["project"]["version"],
+        "titles": { "en": title, "uk": "Відбудова школи № 134" } } })
+}
+
+/// Finding: over the WebSocket, queries and mutations ran outside the time
+/// limit.
+#[tokio::test]
+async fn a_websocket_operation_is_cut_at_the_time_limit() {
+    for backend in tests::backends() {
+        let app = spawn_app_with(
+            backend,
+            true,
+            Limits {
+                request_timeout_secs: 1,
+                ..tests::limits()
+            },
+        )
+        .await;
+        let coordinator = app.token(Role::Coordinator, None);
+        let input = rename_input(&app, "Renamed past the limit").await;
+        let held = hold_writes(&app).await;
+        let mut ws = WsClient::open(&app.address, Some(&coordinator)).await;
+        let started = Instant::now();
+        ws.subscribe("slow", RENAME, input).await;
+        let payload = ws.next_of("slow").await;
+        assert_eq!(
+            payload["errors"][0]["extensions"]["code"], "TIMEOUT",
+            "[{backend}] {payload}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "[{backend}] cut late"
+        );
+        assert_eq!(
+            ws.receive().await,
+            Incoming::Message(json!({ "type": "complete", "id": "slow" }))
+        );
+        held.rollback().await.expect("rollback");
+        // The cut write changed nothing.
+        let title = app
+            .data(
+                "{ project(code: \"UA-KHA-2025-001\") { title } }",
+                json!({}),
+            )
+            .await;
+        assert_ne!(
+            title["project"]["title"], "Renamed past the limit",
+            "[{backend}]"
+        );
+        app.finish().await;
+    }
+}
+
+/// Finding: over the WebSocket, queries ran outside the in-flight budget.
+#[tokio::test]
+async fn a_websocket_query_waits_for_the_in_flight_budget() {
+    for backend in tests::backends() {
+        let app = std::sync::Arc::new(
+            spawn_app_with(
+                backend,
+                true,
+                Limits {
+                    max_inflight_cost: 1,
+                    request_timeout_secs: 20,
+                    ..tests::limits()
+                },
+            )
+            .await,
+        );
+        let coordinator = app.token(Role::Coordinator, None);
+        let input = rename_input(&app, "Renamed while a query waited").await;
+        let held = hold_writes(&app).await;
+        // A mutation over HTTP takes the whole budget and waits for the writes' lock.
+        let writer = {
+            let (app, coordinator) = (std::sync::Arc::clone(&app), coordinator.clone());
+            tokio::spawn(async move { app.graphql_as(Some(&coordinator), RENAME, input).await })
+        };
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut ws = WsClient::open(&app.address, None).await;
+        ws.subscribe(
+            "read",
+            "{ territories(first: 1) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            ws.receive_within(Duration::from_millis(1500)).await,
+            None,
+            "[{backend}] the query ran beside a mutation holding the whole budget"
+        );
+        held.commit().await.expect("release");
+        let (_, renamed) = writer.await.expect("writer");
+        assert!(
+            renamed["data"]["updateProject"]["project"].is_object(),
+            "[{backend}] {renamed}"
+        );
+        let payload = ws.next_of("read").await;
+        assert!(
+            payload["data"]["territories"]["nodes"][0]["code"].is_string(),
+            "[{backend}] {payload}"
+        );
+        drop(ws);
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.finish().await;
+        }
+    }
+}
+
+/// Finding: a WebSocket caller was fixed at `connection_init`, so a
+/// suspended organisation's editor kept its access.
+#[tokio::test]
+async fn a_suspended_members_editor_loses_its_websocket_on_the_next_operation() {
+    for app in spawn_apps(true).await {
+        let editor = app.token(Role::Editor, Some("kharkiv"));
+        let mut ws = WsClient::open(&app.address, Some(&editor)).await;
+        ws.subscribe("me", "{ viewer { role } }", json!({})).await;
+        let payload = ws.next_of("me").await;
+        assert_eq!(
+            payload["data"]["viewer"]["role"], "EDITOR",
+            "[{}] {payload}",
+            app.backend
+        );
+        assert_eq!(
+            ws.receive().await,
+            Incoming::Message(json!({ "type": "complete", "id": "me" }))
+        );
+        let coordinator = app.token(Role::Coordinator, None);
+        let (_, kharkiv) = app
+            .graphql_as(
+                Some(&coordinator),
+                "{ member(slug: \"kharkiv\") { id version } }",
+                json!({}),
+            )
+            .await;
+        let (_, suspended) = app
+            .graphql_as(
+                Some(&coordinator),
+                "mutation($i: TransitionInput!) { suspendMembership(input: $i) { member { status } } }",
+                json!({ "i": { "id": kharkiv["data"]["member"]["id"], "expectedVersion": kharkiv["data"]["member"]["version"] } }),
+            )
+            .await;
+        assert_eq!(
+            suspended["data"]["suspendMembership"]["member"]["status"], "SUSPENDED",
+            "[{}] {suspended}",
+            app.backend
+        );
+        ws.subscribe("again", "{ viewer { role } }", json!({}))
+            .await;
+        match ws.receive().await {
+            Incoming::Closed(code, _) => assert_eq!(code, 4403, "[{}]", app.backend),
+            other => panic!(
+                "[{}] the suspended editor was answered: {other:?}",
+                app.backend
+            ),
+        }
+        app.finish().await;
+    }
+}
