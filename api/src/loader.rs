@@ -91,6 +91,22 @@ pub trait Table:
     }
 }
 
+/// The row of `E` with `id` if `principal` may see it. A write that refers
+/// to a record of another kind (a funder, a participant, an actor, an offer)
+/// checks it this way: a reference to a record the caller may not see is
+/// answered as one to no record, so a write reveals nothing hidden.
+pub async fn find_visible_by_id<E: Table>(
+    db: &impl sea_orm::ConnectionTrait,
+    principal: &Principal,
+    id: i64,
+) -> Result<Option<E::Model>> {
+    use sea_orm::ColumnTrait;
+    Ok(E::find_visible(principal)
+        .filter(E::id_column().eq(id))
+        .one(db)
+        .await?)
+}
+
 /// A row of another entity that each listed row points to by a column of its
 /// own (a project's owner, a participant's member). When a query shows it
 /// under a list, the list's statement joins it in (visibility applied) and

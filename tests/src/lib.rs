@@ -332,6 +332,19 @@ impl TestApp {
         (status, response.text().await.unwrap_or_default())
     }
 
+    /// Another transaction that writes the audit chain's head and holds it
+    /// until it ends: every write of the service waits for it (PostgreSQL:
+    /// the row lock; SQLite: the database's write lock).
+    pub async fn hold_writes(&self) -> sea_orm::DatabaseTransaction {
+        use sea_orm::TransactionTrait;
+        let other = self.db.begin().await.expect("begin");
+        other
+            .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .await
+            .expect("lock");
+        other
+    }
+
     /// The service's `/metrics`, read as a scraper with the metrics token.
     pub async fn metrics(&self) -> (u16, String) {
         let response = self

@@ -944,6 +944,21 @@ fn application(slug: &str) -> Value {
         "organisationType": "GOVERNMENT", "country": "FI" } })
 }
 
+/// An application for `slug` without a token.
+async fn apply(app: &TestApp, slug: &str) -> Answer {
+    let body = json!({ "query": APPLY, "variables": application(slug) });
+    attack(app, "application flood", post(app, body)).await
+}
+
+fn assert_filed(answer: &Answer, slug: &str) {
+    assert_eq!(
+        answer.json()["data"]["applyForMembership"]["member"]["slug"],
+        slug,
+        "{}",
+        answer.body
+    );
+}
+
 /// Finding: anonymous applications cost as much as a query, and a taken
 /// slug's error named a hidden applicant.
 #[tokio::test]
@@ -963,15 +978,7 @@ async fn an_address_flooding_applications_is_stopped_and_learns_nothing() {
         // word get the same answer.
         let mut answers = Vec::new();
         for slug in ["tampere", "kharkiv", "admin"] {
-            let a = attack(
-                &app,
-                "application flood",
-                post(
-                    &app,
-                    json!({ "query": APPLY, "variables": application(slug) }),
-                ),
-            )
-            .await;
+            let a = apply(&app, slug).await;
             let error = a.json()["data"]["applyForMembership"]["userErrors"][0].clone();
             assert_eq!(error["code"], "DUPLICATE", "[{backend}] {}", a.body);
             answers.push(
@@ -986,34 +993,14 @@ async fn an_address_flooding_applications_is_stopped_and_learns_nothing() {
             "[{backend}] {answers:?}"
         );
         assert!(!answers[0].contains("taken"), "[{backend}] {answers:?}");
-        // Three open applications from one address; the fourth waits for decisions.
+        // Two filed: five applications paid for so far (three refused).
         for i in 0..2 {
-            let a = attack(
-                &app,
-                "application flood",
-                post(
-                    &app,
-                    json!({ "query": APPLY, "variables": application(&format!("town-{i}")) }),
-                ),
-            )
-            .await;
-            assert_eq!(
-                a.json()["data"]["applyForMembership"]["member"]["slug"],
-                format!("town-{i}"),
-                "[{backend}] {}",
-                a.body
+            assert_filed(
+                &apply(&app, &format!("town-{i}")).await,
+                &format!("town-{i}"),
             );
         }
-        // (Five applications were paid for so far: three refused, two filed.)
-        let a = attack(
-            &app,
-            "application flood",
-            post(
-                &app,
-                json!({ "query": APPLY, "variables": application("town-x") }),
-            ),
-        )
-        .await;
+        let a = apply(&app, "town-x").await;
         assert_eq!(
             a.status, 429,
             "[{backend}] the hourly budget is spent: {}",
@@ -1047,31 +1034,12 @@ async fn an_address_flooding_applications_is_stopped_and_learns_nothing() {
         )
         .await;
         for i in 0..2 {
-            let a = attack(
-                &app,
-                "application flood",
-                post(
-                    &app,
-                    json!({ "query": APPLY, "variables": application(&format!("open-{i}")) }),
-                ),
-            )
-            .await;
-            assert_eq!(
-                a.json()["data"]["applyForMembership"]["member"]["slug"],
-                format!("open-{i}"),
-                "[{backend}] {}",
-                a.body
+            assert_filed(
+                &apply(&app, &format!("open-{i}")).await,
+                &format!("open-{i}"),
             );
         }
-        let a = attack(
-            &app,
-            "application flood",
-            post(
-                &app,
-                json!({ "query": APPLY, "variables": application("open-2") }),
-            ),
-        )
-        .await;
+        let a = apply(&app, "open-2").await;
         assert_eq!(
             a.json()["data"]["applyForMembership"]["userErrors"][0]["code"],
             "LIMIT_REACHED",
@@ -1165,19 +1133,6 @@ async fn the_database_file_is_private_to_its_owner() {
     app.finish().await;
 }
 
-/// Another transaction that writes and holds the audit chain's head until
-/// it ends: every write of the service waits for it (PostgreSQL: the row
-/// lock; SQLite: the database's write lock).
-async fn hold_writes(app: &TestApp) -> sea_orm::DatabaseTransaction {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let other = app.db.begin().await.expect("begin");
-    other
-        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .await
-        .expect("lock");
-    other
-}
-
 const RENAME: &str = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { project { title } userErrors { message } } }";
 
 async fn rename_input(app: &TestApp, title: &str) -> Value {
@@ -1209,7 +1164,7 @@ async fn a_websocket_operation_is_cut_at_the_time_limit() {
         .await;
         let coordinator = app.token(Role::Coordinator, None);
         let input = rename_input(&app, "Renamed past the limit").await;
-        let held = hold_writes(&app).await;
+        let held = app.hold_writes().await;
         let mut ws = WsClient::open(&app.address, Some(&coordinator)).await;
         let started = Instant::now();
         ws.subscribe("slow", RENAME, input).await;
@@ -1260,7 +1215,7 @@ async fn a_websocket_query_waits_for_the_in_flight_budget() {
         );
         let coordinator = app.token(Role::Coordinator, None);
         let input = rename_input(&app, "Renamed while a query waited").await;
-        let held = hold_writes(&app).await;
+        let held = app.hold_writes().await;
         // A mutation over HTTP takes the whole budget and waits for the writes' lock.
         let writer = {
             let (app, coordinator) = (std::sync::Arc::clone(&app), coordinator.clone());

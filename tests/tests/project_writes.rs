@@ -566,18 +566,6 @@ async fn created_for_kharkiv(app: &TestApp, code: &str) {
     );
 }
 
-/// Another transaction that holds the audit chain's lock until it commits
-/// or rolls back: every write waits for it. PostgreSQL only.
-async fn hold_chain_lock(app: &TestApp) -> sea_orm::DatabaseTransaction {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let other = app.db.begin().await.expect("begin");
-    other
-        .execute_unprepared("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .await
-        .expect("lock");
-    other
-}
-
 /// The `createProject` events of the projects with these codes, in chain
 /// order.
 async fn create_events(app: &TestApp, codes: &[String]) -> Vec<entity::audit_event::Model> {
@@ -609,7 +597,7 @@ async fn create_while_another_writer_commits(
     idempotency_key: Option<&str>,
 ) -> Value {
     use sea_orm::ConnectionTrait;
-    let other = hold_chain_lock(app).await;
+    let other = app.hold_writes().await;
     other
         .execute_unprepared(sql)
         .await
@@ -708,7 +696,7 @@ async fn a_refused_create_does_not_wait_for_other_writers() {
             continue;
         }
         created_for_kharkiv(&app, "UA-KHA-2026-901").await;
-        let other = hold_chain_lock(&app).await;
+        let other = app.hold_writes().await;
         let body = tokio::time::timeout(
             std::time::Duration::from_secs(10),
             create_for_kharkiv(&app, "UA-KHA-2026-901", None),
@@ -864,7 +852,7 @@ async fn creates_that_arrive_together_are_written_together() {
             let before = reserved().await;
             // Another writer holds the chain's lock: the first create's
             // statement waits for it, and the others queue behind it.
-            let other = hold_chain_lock(&app).await;
+            let other = app.hold_writes().await;
             let (bodies, ()) = tokio::join!(
                 join_all(
                     codes

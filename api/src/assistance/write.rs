@@ -18,6 +18,7 @@ use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
 use crate::loader::Table;
+use crate::loader::find_visible_by_id;
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// What an offer or a need is made of, as a caller gives it.
@@ -94,8 +95,7 @@ async fn check_fields(
         );
     }
     check.date_order(until_path, fields.from, fields.until);
-    if member::Entity::find_by_id(fields.member_id)
-        .one(db)
+    if find_visible_by_id::<member::Entity>(db, principal, fields.member_id)
         .await?
         .is_none()
     {
@@ -247,12 +247,10 @@ pub async fn propose_match(
     {
         return Ok(first);
     }
-    let offer = assistance_offer::Entity::find_by_id(offer_id)
-        .one(writer.txn())
-        .await?;
-    let need = assistance_need::Entity::find_by_id(need_id)
-        .one(writer.txn())
-        .await?;
+    let offer =
+        find_visible_by_id::<assistance_offer::Entity>(writer.txn(), principal, offer_id).await?;
+    let need =
+        find_visible_by_id::<assistance_need::Entity>(writer.txn(), principal, need_id).await?;
     let (Some(offer), Some(need)) = (offer, need) else {
         return Ok(Outcome::refuse(
             "offerId",

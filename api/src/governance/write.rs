@@ -10,6 +10,7 @@ use crate::audit::service::{self as audit, Actor, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
+use crate::loader::find_visible_by_id;
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// A responsibility as a caller gives it.
@@ -61,10 +62,13 @@ async fn authorise_scope(
     authorise(principal, Who::OwnerOrSecretariat, &owners)
 }
 
-async fn check(db: &impl ConnectionTrait, fields: &ResponsibilityFields) -> Result<Check> {
+async fn check(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    fields: &ResponsibilityFields,
+) -> Result<Check> {
     let mut check = Check::default();
-    if member::Entity::find_by_id(fields.actor_id)
-        .one(db)
+    if find_visible_by_id::<member::Entity>(db, principal, fields.actor_id)
         .await?
         .is_none()
     {
@@ -150,7 +154,7 @@ pub async fn create(
         return Ok(first);
     }
     authorise_scope(writer.txn(), principal, fields.project_id).await?;
-    let check = check(writer.txn(), &fields).await?;
+    let check = check(writer.txn(), principal, &fields).await?;
     if !check.is_ok() {
         return Ok(Outcome::Refused(check.into_errors()));
     }

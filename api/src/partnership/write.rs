@@ -10,6 +10,7 @@ use crate::audit::service::{self as audit, Writer};
 use crate::auth::Principal;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
+use crate::loader::find_visible_by_id;
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// A partnership as a caller proposes it.
@@ -49,12 +50,10 @@ pub async fn propose(
         return Ok(first);
     }
     let mut check = Check::default();
-    let eu = member::Entity::find_by_id(fields.eu_member_id)
-        .one(writer.txn())
-        .await?;
-    let ua = member::Entity::find_by_id(fields.ua_member_id)
-        .one(writer.txn())
-        .await?;
+    let eu =
+        find_visible_by_id::<member::Entity>(writer.txn(), principal, fields.eu_member_id).await?;
+    let ua =
+        find_visible_by_id::<member::Entity>(writer.txn(), principal, fields.ua_member_id).await?;
     match &eu {
         None => check.fail(
             "euMemberId",
@@ -186,15 +185,12 @@ pub async fn create_cluster(
         check.fail(
             "slug",
             UserErrorCode::Duplicate,
-            format!("the slug {slug:?} is taken"),
+            format!("the slug {slug:?} is not available: choose another"),
         );
     }
     check.text("name", &name, 200);
     check.max_len("description", &description, 5_000);
-    match member::Entity::find_by_id(focus_member_id)
-        .one(writer.txn())
-        .await?
-    {
+    match find_visible_by_id::<member::Entity>(writer.txn(), principal, focus_member_id).await? {
         None => check.fail(
             "focusMemberId",
             UserErrorCode::NotFound,

@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::codelists;
 use crate::codes::{Code, FundingReporter};
 use crate::error::{AppError, Result};
-use crate::loader::Table;
+use crate::loader::{Table, find_visible_by_id};
 use crate::validation::{Check, Outcome, UserErrorCode, stale_version};
 
 /// Everything a project is made of, as a caller gives it.
@@ -449,23 +449,17 @@ pub async fn update(
 ) -> Result<Outcome<project::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
-    let Some(before) = project::Entity::find_by_id(id).one(writer.txn()).await? else {
+    let Some(before) = project::Entity::find_visible(principal)
+        .filter(project::Column::Id.eq(id))
+        .one(writer.txn())
+        .await?
+    else {
         return Ok(Outcome::refuse(
             "id",
             UserErrorCode::NotFound,
             "`id` names no project",
         ));
     };
-    let visible = principal.sees_everything()
-        || principal.own_member() == Some(before.owner_id)
-        || before.visibility != "DRAFT";
-    if !visible {
-        return Ok(Outcome::refuse(
-            "id",
-            UserErrorCode::NotFound,
-            "`id` names no project",
-        ));
-    }
     may_write_for(principal, before.owner_id)?;
     if let Some(stale) = stale_version("project", expected_version, before.version) {
         return Ok(stale);
@@ -588,7 +582,13 @@ async fn project_for_change(
     project_id: i64,
     funder: Option<i64>,
 ) -> Result<std::result::Result<project::Model, Outcome<()>>> {
-    let Some(project) = project::Entity::find_by_id(project_id).one(db).await? else {
+    // A project the caller may not see is not there for it (the one rule of
+    // who sees which project).
+    let Some(project) = project::Entity::find_visible(principal)
+        .filter(project::Column::Id.eq(project_id))
+        .one(db)
+        .await?
+    else {
         return Ok(Err(Outcome::refuse(
             "projectId",
             UserErrorCode::NotFound,
@@ -600,17 +600,6 @@ async fn project_for_change(
         Some(crate::auth::Role::Coordinator | crate::auth::Role::Admin)
     );
     let own = principal.own_member();
-    let visible = secretariat
-        || principal.sees_everything()
-        || own == Some(project.owner_id)
-        || project.visibility != "DRAFT";
-    if !visible {
-        return Ok(Err(Outcome::refuse(
-            "projectId",
-            UserErrorCode::NotFound,
-            "`projectId` names no project",
-        )));
-    }
     let allowed =
         secretariat || own == Some(project.owner_id) || (funder.is_some() && own == funder);
     if !allowed {
@@ -699,8 +688,7 @@ pub async fn record_funding(
             .ok_or(AppError::Forbidden)?;
     let mut check = Check::default();
     let amount = check.money("amount", &fields.amount, &fields.currency);
-    if member::Entity::find_by_id(fields.funder_id)
-        .one(writer.txn())
+    if find_visible_by_id::<member::Entity>(writer.txn(), principal, fields.funder_id)
         .await?
         .is_none()
     {
@@ -827,8 +815,7 @@ pub async fn add_participant(
     if let Err(refusal) = project_for_change(writer.txn(), principal, project_id, None).await? {
         return Ok(refused(refusal));
     }
-    if member::Entity::find_by_id(member_id)
-        .one(writer.txn())
+    if find_visible_by_id::<member::Entity>(writer.txn(), principal, member_id)
         .await?
         .is_none()
     {
