@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::{self, Claims, Role};
 use crate::config::{AuthConfig, DatabaseConfig, LogFormat, ServeConfig};
 use crate::error::{AppError, Result};
-use crate::startup::Application;
+use crate::server::startup::Application;
 use crate::{audit, db, member, schema, seed};
 
 /// The Alliance reconstruction API: members, reconstruction projects and their

@@ -1,50 +1,47 @@
 //! The Alliance reconstruction API.
 //!
-//! Dependencies point one way: `http -> schema -> <concept>::query ->
+//! Dependencies point one way: `server -> pipeline -> schema -> <concept>::query ->
 //! <concept>::service -> entity`. Resolvers are thin; SQL lives in the services,
 //! which take any connection so that they run inside transactions and tests.
 
-pub mod admission;
-pub mod assistance;
+pub(crate) mod admission;
+pub(crate) mod assistance;
 pub mod audit;
 pub mod auth;
 pub mod cli;
-pub mod codelists;
+pub(crate) mod codelists;
 pub mod codes;
-pub mod compiled;
+pub(crate) mod compiled;
 pub mod config;
 pub mod db;
-pub mod documents;
+pub(crate) mod documents;
 pub mod dream;
-pub mod error;
+pub(crate) mod error;
 pub mod export;
-pub mod feed;
-pub mod governance;
-pub mod graphql;
-pub mod graphql_http;
+pub(crate) mod feed;
+pub(crate) mod governance;
+pub(crate) mod graphql;
 pub mod guard;
-pub mod http;
-pub mod i18n;
+pub(crate) mod i18n;
 pub mod ids;
-pub mod lifecycle;
-pub mod loader;
-pub mod member;
-pub mod metrics;
+pub(crate) mod lifecycle;
+pub(crate) mod loader;
+pub(crate) mod member;
+pub(crate) mod metrics;
 pub mod money;
-pub mod node;
+pub(crate) mod node;
 pub mod pagination;
-pub mod partnership;
-pub mod pipeline;
+pub(crate) mod partnership;
+pub(crate) mod pipeline;
 pub mod policy;
-pub mod project;
-pub mod ratelimit;
-pub mod responses;
+pub(crate) mod project;
+pub(crate) mod ratelimit;
+pub(crate) mod responses;
 pub mod schema;
 pub mod seed;
-pub mod sql;
-pub mod startup;
+pub mod server;
+pub(crate) mod sql;
 pub mod telemetry;
-pub mod territory;
-pub mod validation;
-pub mod viewer;
-pub mod ws;
+pub(crate) mod territory;
+pub(crate) mod validation;
+pub(crate) mod viewer;

@@ -687,6 +687,10 @@ macro_rules! connection {
 
             /// Wraps a page of a nested list as it was fetched (see
             /// [`crate::compiled`]) and its deferred count.
+            #[allow(
+                dead_code,
+                reason = "written for every connection; only the nested lists PostgreSQL builds as JSON call it"
+            )]
             pub fn fetched(
                 page: $crate::pagination::Fetched<$node>,
                 total: $crate::pagination::TotalCount,

@@ -21,9 +21,9 @@ use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::AppError;
 use crate::guard::{self, Shape};
-use crate::http::AppState;
 use crate::i18n::PreferredLang;
 use crate::ratelimit::{Decision, address_key};
+use crate::server::AppState;
 
 /// What a client is told when an operation outlives the time limit.
 pub const TIMEOUT_MESSAGE: &str = "the request took longer than the time limit";

@@ -2,7 +2,7 @@
 
 use alliance_api::auth::{Claims, Role, mint};
 use alliance_api::config::{AuthConfig, DatabaseConfig, Limits, ServeConfig};
-use alliance_api::startup::Application;
+use alliance_api::server::startup::Application;
 use sea_orm::DatabaseConnection;
 
 use crate::Error;

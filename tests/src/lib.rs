@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use alliance_api::auth::{Claims, Role};
 use alliance_api::config::{AuthConfig, DatabaseConfig, Limits, ServeConfig};
 use alliance_api::db::StatementCounter;
-use alliance_api::startup::Application;
+use alliance_api::server::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 

@@ -438,7 +438,7 @@ async fn protocol_violations_and_bad_tokens_close_with_the_protocol_codes() {
 #[tokio::test]
 async fn one_address_holds_a_bounded_number_of_connections() {
     let app = tests::spawn_app("sqlite", false).await;
-    let max = alliance_api::ws::MAX_CONNECTIONS_PER_ADDRESS;
+    let max = alliance_api::server::ws::MAX_CONNECTIONS_PER_ADDRESS;
     let mut open = Vec::new();
     for _ in 0..max {
         open.push(WsClient::open(&app.address, None).await);

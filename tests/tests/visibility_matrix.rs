@@ -836,7 +836,7 @@ async fn matrix(backend: &'static str) {
         "/readyz",
     ]
     .into();
-    for (path, _) in alliance_api::http::ROUTES {
+    for (path, _) in alliance_api::server::ROUTES {
         assert!(
             covered_routes.contains(path),
             "route {path} has no row in the visibility matrix"

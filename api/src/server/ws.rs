@@ -39,10 +39,12 @@ use async_graphql::parser::types::OperationType;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::guard;
-use crate::http::{AppState, authorize, classify_errors};
 use crate::i18n::PreferredLang;
 use crate::loader::Loaders;
 use crate::pipeline::{self, Caller};
+use crate::server::AppState;
+use crate::server::caller::authorize;
+use crate::server::errors::classify_errors;
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";

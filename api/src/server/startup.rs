@@ -13,11 +13,11 @@ use crate::config::ServeConfig;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, Result};
 use crate::feed::signal::ChangeSignal;
-use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::schema::build_schema_with;
 use crate::seed;
+use crate::server::{self as http, AppState};
 
 /// A bound, ready-to-run service.
 pub struct Application {

@@ -11,14 +11,13 @@
 //! a fresh answer, `no-store` for the answer not to be kept; a single
 //! operation's response says which happened in `Cache-Status` (RFC 9211).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -29,12 +28,13 @@ use async_graphql::parser::types::OperationType;
 use crate::compiled::{self, Splices};
 use crate::error::AppError;
 use crate::guard;
-use crate::http::{AppState, authenticate, classify_errors, error_response, request_id};
 use crate::i18n::PreferredLang;
 use crate::loader::{Batched, LoadQueue, Loaders};
 use crate::pipeline::{self, Caller};
 use crate::ratelimit::Decision;
 use crate::responses::{Answer, Key, Stamp};
+use crate::server::AppState;
+use crate::server::errors::{classify_errors, error_response, request_id};
 
 /// The media type of the GraphQL-over-HTTP specification.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -174,8 +174,8 @@ impl Directives {
 /// (when introspection is on).
 pub async fn get(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    caller: Result<Caller, Response>,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
     let Ok(Query(params)) = params else {
@@ -214,15 +214,15 @@ pub async fn get(
         operation_name: params.operation_name,
         variables,
     };
-    run(state, peer, headers, Method::GET, vec![operation], false).await
+    run(state, caller, headers, Method::GET, vec![operation], false).await
 }
 
 /// `POST /graphql` with `application/json`: one operation, or a batch (a JSON
 /// array) when batching is on.
 pub async fn post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    caller: Result<Caller, Response>,
     body: Bytes,
 ) -> Response {
     let json_body = headers
@@ -276,23 +276,24 @@ pub async fn post(
             }
         }
     }
-    run(state, peer, headers, Method::POST, operations, batched).await
+    run(state, caller, headers, Method::POST, operations, batched).await
 }
 
 async fn run(
     state: AppState,
-    peer: SocketAddr,
+    caller: Result<Caller, Response>,
     headers: HeaderMap,
     method: Method,
     operations: Vec<Operation>,
     batched: bool,
 ) -> Response {
     let request_id = request_id(&headers).to_owned();
-    let principal = match authenticate(&state, &headers).await {
-        Ok(principal) => principal,
-        Err(error) => return error_response(&error, &request_id),
+    // Refused here, after the body was read: a request with no valid
+    // token learns nothing of how it would have been parsed.
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
     };
-    let caller = Caller::new(principal, peer.ip(), &state.limits);
     let lang = PreferredLang::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
