@@ -93,6 +93,16 @@ async fn open(
             return Err(error);
         }
     }
+    #[cfg(unix)]
+    if let Some(file) = config.sqlite_file() {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(&file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            tracing::warn!(
+                path = %file.display(),
+                "the database file (which holds contact details) is readable by others: chmod 600 it"
+            );
+        }
+    }
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(max_connections)

@@ -87,7 +87,8 @@ async fn build(app: &TestApp) -> World {
     };
     let busy = scenario::offer(db, eu["eu-g"], "G: elsewhere", elsewhere.clone()).await;
     let other_need = scenario::need(db, ua2, "Other need", elsewhere).await;
-    scenario::a_match(db, busy, other_need, "PROPOSED").await;
+    // An active match anyone may see (proposals between others do not count).
+    scenario::a_match(db, busy, other_need, "ACTIVE").await;
     let half = Help { days: 20, ..same() };
     scenario::offer(db, eu["eu-h"], "H: half capacity", half).await;
     let german = Help {

@@ -962,8 +962,19 @@ async fn matrix(backend: &'static str) {
         "{renamed}"
     );
     for (caller, client) in &mut live {
+        // Until the public change arrives (a loaded machine may take a
+        // while), then whatever follows it shortly.
         let mut seen_rename = false;
-        while let Some(message) = client.receive_within(Duration::from_secs(3)).await {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let wait = if seen_rename {
+                Duration::from_secs(1)
+            } else {
+                deadline.saturating_duration_since(std::time::Instant::now())
+            };
+            let Some(message) = client.receive_within(wait).await else {
+                break;
+            };
             let Incoming::Message(message) = message else {
                 panic!("[{backend}] {caller:?}: the connection closed: {message:?}");
             };

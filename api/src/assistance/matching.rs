@@ -403,8 +403,10 @@ struct MemberLoad {
 
 /// Open matches per offering member: of `member` alone, or of every member
 /// with one (one statement of constant shape, whatever the candidates).
+/// Only matches anyone may see count: a score is the same for every caller
+/// and says nothing of a proposal between others.
 async fn loads(db: &impl ConnectionTrait, member: Option<i64>) -> Result<HashMap<i64, u64>> {
-    let mut select = assistance_match::Entity::find()
+    let mut select = assistance_match::Entity::find_visible(&Principal::Anonymous)
         .select_only()
         .column_as(assistance_offer::Column::MemberId, "member_id")
         .column_as(assistance_match::Column::Id.count(), "load")
@@ -438,9 +440,10 @@ impl JoinOffer for sea_orm::Select<assistance_match::Entity> {
     }
 }
 
-/// The members that have an active partnership with `member`.
+/// The members that have an active partnership with `member` that anyone
+/// may see (a partnership with an applicant does not raise a score).
 async fn partners(db: &impl ConnectionTrait, member: i64) -> Result<HashSet<i64>> {
-    let rows = partnership::Entity::find()
+    let rows = partnership::Entity::find_visible(&Principal::Anonymous)
         .filter(partnership::Column::Status.eq("ACTIVE"))
         .filter(
             Condition::any()

@@ -27,7 +27,7 @@ pub const MATRIX_LIMIT: u64 = 2_000;
 pub const MATRIX_CELLS: usize = 8 * 5 * 6;
 /// The most responsibilities one cell of a matrix shows (the oldest first;
 /// the matrix says `truncated` when a cell held more).
-pub const ENTRIES_PER_CELL: usize = 50;
+pub const ENTRIES_PER_CELL: usize = 20;
 /// The most responsibilities shown behind one governance issue (the oldest).
 pub const EVIDENCE_PER_ISSUE: usize = 50;
 

@@ -195,7 +195,7 @@ impl ResponsibilityMatrix {
     }
     /// The cells that hold at least one responsibility, ordered by function
     /// (along the investment cycle), phase and level (from the EU down to the
-    /// hromada); each shows at most 50 responsibilities, the oldest first.
+    /// hromada); each shows at most 20 responsibilities, the oldest first.
     async fn cells(&self) -> Vec<MatrixCell> {
         let mut cells: Vec<MatrixCell> = Vec::new();
         let mut rows = self.rows.clone();
@@ -236,7 +236,7 @@ impl ResponsibilityMatrix {
         present(&self.rows, |r| &r.level)
     }
     /// More responsibilities were in scope than a matrix shows (2,000 in
-    /// all, 50 in a cell): narrow the scope.
+    /// all, 20 in a cell): narrow the scope.
     async fn truncated(&self) -> bool {
         let mut per_cell: std::collections::HashMap<(&str, &str, &str), usize> =
             std::collections::HashMap::new();

@@ -753,13 +753,27 @@ pub async fn remove_funding(
 ) -> Result<Outcome<funding::Model>> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
     let mut writer = Writer::begin(db, actor).await?;
-    let Some(record) = funding::Entity::find_by_id(id).one(writer.txn()).await? else {
+    let Some(record) = find_visible_by_id::<funding::Entity>(writer.txn(), principal, id).await?
+    else {
         return Ok(Outcome::refuse(
             "id",
             UserErrorCode::NotFound,
             "`id` names no funding record",
         ));
     };
+    // A report is withdrawn by whoever reported it, or by the secretariat:
+    // an owner does not remove a funder's own report, nor a funder the
+    // owner's.
+    let secretariat = matches!(
+        principal.role(),
+        Some(crate::auth::Role::Coordinator | crate::auth::Role::Admin)
+    );
+    if !secretariat
+        && record.reported_by_id.is_some()
+        && record.reported_by_id != principal.own_member()
+    {
+        return Err(AppError::Forbidden);
+    }
     if let Err(refusal) = project_for_change(
         writer.txn(),
         principal,

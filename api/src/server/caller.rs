@@ -80,7 +80,9 @@ pub(crate) async fn authorize(
             let (id, applicant) = member::service::standing_by_slug(&state.db, slug)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
-            (Some(id), applicant)
+            // The restriction is an editor's: the secretariat's tokens
+            // write whatever organisation they name.
+            (Some(id), applicant && claims.role == Role::Editor)
         }
         None => (None, false),
     };

@@ -358,14 +358,6 @@ impl Connection {
             }
             ClientMessage::Pong { .. } => {}
             ClientMessage::Subscribe { id, payload } => {
-                if self.principal.is_none() {
-                    return Some((4401, "Unauthorized".into()));
-                }
-                // The caller as it stands now, not as it stood at
-                // `connection_init`.
-                if let Err(closing) = self.recheck().await {
-                    return Some(closing);
-                }
                 let Some(principal) = self.principal.clone() else {
                     return Some((4401, "Unauthorized".into()));
                 };
@@ -396,6 +388,17 @@ impl Connection {
                         }
                         return None;
                     }
+                };
+                // The caller as it stands now, not as it stood at
+                // `connection_init` (checked once the operation is paid
+                // for, so that a flood of operations is refused by the
+                // budget before it costs a lookup each).
+                if let Err(closing) = self.recheck().await {
+                    return Some(closing);
+                }
+                let caller = match self.principal.clone() {
+                    Some(principal) => Caller::new(principal, self.peer.ip(), &self.state.limits),
+                    None => return Some((4401, "Unauthorized".into())),
                 };
                 self.runs += 1;
                 let run = self.runs;
@@ -491,7 +494,7 @@ impl Connection {
                 let message = match pipeline::within_time_limit(&state.limits, work).await {
                     Some(mut response) => {
                         classify_errors(&mut response.errors);
-                        if response.data == async_graphql::Value::Null && response.is_err() {
+                        if refused_before_running(&response) {
                             // Refused before anything ran: the protocol's
                             // `error` message, which ends the operation.
                             let message =
@@ -529,6 +532,8 @@ impl Connection {
                 classify_errors(&mut response.errors);
                 // Refused before anything ran (validation, arguments, access):
                 // the protocol's `error` message, which ends the operation.
+                // A subscription's field resolves when it starts: a first
+                // answer without data is its refusal (the stream then ends).
                 if first && response.data == async_graphql::Value::Null && response.is_err() {
                     let message = json!({ "type": "error", "id": id, "payload": response.errors });
                     let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
@@ -552,6 +557,17 @@ impl Connection {
             let _ = outgoing.send(Outgoing::Finished { id, run, message }).await;
         })
     }
+}
+
+/// Whether a query's or mutation's response is a refusal made before
+/// anything ran (validation, arguments, access), which the protocol answers
+/// with `error`: no data and only errors without a path, as over HTTP. A
+/// mutation whose later field failed after an earlier one was written is a
+/// result (`next`).
+fn refused_before_running(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// The `Authorization` value in a `connection_init` payload: its
