@@ -85,6 +85,13 @@ impl Principal {
         self.sees_everything() || self.own_member() == Some(member_id)
     }
 
+    /// Whether the caller is the secretariat (a coordinator) or an
+    /// administrator: it publishes, decides memberships and writes for any
+    /// organisation.
+    pub fn is_secretariat(&self) -> bool {
+        matches!(self.role(), Some(Role::Coordinator | Role::Admin))
+    }
+
     /// Whether the caller acts for an organisation that has applied and is
     /// not yet a member.
     pub fn is_applicant(&self) -> bool {

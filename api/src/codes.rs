@@ -448,8 +448,7 @@ impl FundingReporter {
         funder_id: i64,
         owner_id: i64,
     ) -> Option<(Self, Option<i64>)> {
-        use crate::auth::Role;
-        if matches!(principal.role(), Some(Role::Coordinator | Role::Admin)) {
+        if principal.is_secretariat() {
             return Some((Self::Secretariat, None));
         }
         match principal.own_member() {

@@ -44,6 +44,17 @@ pub async fn connect(config: &DatabaseConfig) -> Result<(DatabaseConnection, Sta
     // which must hold one from the start.
     let lazy = !config.is_in_memory();
     let mut db = open(config, config.database_max_connections, patience, lazy).await?;
+    // Said once, when the service opens its serving pool.
+    #[cfg(unix)]
+    if let Some(file) = config.sqlite_file() {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(&file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            tracing::warn!(
+                path = %file.display(),
+                "the database file (which holds contact details) is readable by others: chmod 600 it"
+            );
+        }
+    }
     let counter = StatementCounter::default();
     counter.count(&mut db);
     Ok((db, counter))
@@ -91,16 +102,6 @@ async fn open(
             && !file.exists()
         {
             return Err(error);
-        }
-    }
-    #[cfg(unix)]
-    if let Some(file) = config.sqlite_file() {
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(&file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
-            tracing::warn!(
-                path = %file.display(),
-                "the database file (which holds contact details) is readable by others: chmod 600 it"
-            );
         }
     }
     let mut options = ConnectOptions::new(config.database_url.clone());

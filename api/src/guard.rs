@@ -321,26 +321,51 @@ pub fn check(
 /// Whether the document selects `field` at the root of any operation (looking
 /// through fragments).
 fn selects_root_field(document: &ExecutableDocument, field: &str) -> bool {
-    fn has(document: &ExecutableDocument, set: &SelectionSet, field: &str, depth: usize) -> bool {
-        depth < 8
-            && set.items.iter().any(|item| match &item.node {
-                Selection::Field(f) => f.node.name.node.as_str() == field,
-                Selection::InlineFragment(i) => {
-                    has(document, &i.node.selection_set.node, field, depth + 1)
-                }
-                Selection::FragmentSpread(s) => document
-                    .fragments
-                    .get(&s.node.fragment_name.node)
-                    .is_some_and(|f| has(document, &f.node.selection_set.node, field, depth + 1)),
-            })
-    }
     let operations: Vec<&OperationDefinition> = match &document.operations {
         DocumentOperations::Single(op) => vec![&op.node],
         DocumentOperations::Multiple(ops) => ops.values().map(|op| &op.node).collect(),
     };
     operations
         .iter()
-        .any(|op| has(document, &op.selection_set.node, field, 0))
+        .any(|op| root_fields_in(document, &op.selection_set.node, field, 0) > 0)
+}
+
+/// How many root fields called `field` the operation named `operation_name`
+/// selects (through fragments, each spread counted).
+pub fn root_fields_named(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    field: &str,
+) -> u64 {
+    operation(document, operation_name).map_or(0, |op| {
+        root_fields_in(document, &op.selection_set.node, field, 0)
+    })
+}
+
+fn root_fields_in(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    field: &str,
+    depth: usize,
+) -> u64 {
+    if depth >= 8 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => u64::from(f.node.name.node.as_str() == field),
+            Selection::InlineFragment(i) => {
+                root_fields_in(document, &i.node.selection_set.node, field, depth + 1)
+            }
+            Selection::FragmentSpread(s) => document
+                .fragments
+                .get(&s.node.fragment_name.node)
+                .map_or(0, |f| {
+                    root_fields_in(document, &f.node.selection_set.node, field, depth + 1)
+                }),
+        })
+        .sum()
 }
 
 fn check_value(value: &Value, limits: &Limits) -> Result<(), AppError> {

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, ModelTrait, QueryFilter, Value};
 
 use crate::audit::service::{self as audit, Actor, Writer};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::error::{AppError, Result};
 use crate::loader::Table;
 use crate::validation::{Outcome, UserErrorCode, stale_version};
@@ -58,7 +58,7 @@ fn int(value: Value) -> i64 {
 /// Whether `principal` may act as `who` on a record owned by `owners`.
 pub fn authorise(principal: &Principal, who: Who, owners: &[i64]) -> Result<Actor> {
     let actor = Actor::of(principal).ok_or(AppError::Unauthenticated)?;
-    let secretariat = matches!(principal.role(), Some(Role::Coordinator | Role::Admin));
+    let secretariat = principal.is_secretariat();
     let owns = principal
         .own_member()
         .is_some_and(|own| owners.contains(&own));

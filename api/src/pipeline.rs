@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Variables;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 use crate::admission::Admitted;
 use crate::auth::Principal;
@@ -133,7 +131,7 @@ pub fn check(
         ))));
     }
     if kind == OperationType::Mutation && caller.principal == Principal::Anonymous {
-        let applications = root_fields_named(document, operation_name, APPLY);
+        let applications = guard::root_fields_named(document, operation_name, APPLY);
         if applications > 0 {
             let decision = state.applications.charge(
                 &caller.address,
@@ -156,41 +154,6 @@ pub fn check(
         decision,
         kind,
     })
-}
-
-/// How many root fields called `name` the operation selects (through
-/// fragments, each spread counted).
-fn root_fields_named(
-    document: &ExecutableDocument,
-    operation_name: Option<&str>,
-    name: &str,
-) -> u64 {
-    fn count(document: &ExecutableDocument, set: &SelectionSet, name: &str, depth: usize) -> u64 {
-        if depth > 8 {
-            return 0;
-        }
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(f) => u64::from(f.node.name.node.as_str() == name),
-                Selection::InlineFragment(i) => {
-                    count(document, &i.node.selection_set.node, name, depth + 1)
-                }
-                Selection::FragmentSpread(s) => document
-                    .fragments
-                    .get(&s.node.fragment_name.node)
-                    .map_or(0, |f| {
-                        count(document, &f.node.selection_set.node, name, depth + 1)
-                    }),
-            })
-            .sum()
-    }
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(wanted)) => ops.get(wanted).map(|op| &op.node),
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.map_or(0, |op| count(document, &op.selection_set.node, name, 0))
 }
 
 /// Waits for the operation's place in the in-flight budget (within the
@@ -225,8 +188,8 @@ mod tests {
              ...F ... on Mutation { applyForMembership(input: {}) { member { slug } } } } \
              fragment F on Mutation { b: applyForMembership(input: {}) { member { slug } } }",
         );
-        assert_eq!(root_fields_named(&document, None, APPLY), 3);
+        assert_eq!(guard::root_fields_named(&document, None, APPLY), 3);
         let other = parse("mutation { updateMemberProfile(input: {}) { member { slug } } }");
-        assert_eq!(root_fields_named(&other, None, APPLY), 0);
+        assert_eq!(guard::root_fields_named(&other, None, APPLY), 0);
     }
 }

@@ -345,6 +345,14 @@ impl TestApp {
         other
     }
 
+    /// The `data` of a query asked as the coordinator (who sees every
+    /// record), for finding the records a test works on.
+    pub async fn coordinator_data(&self, query: &str, variables: Value) -> Value {
+        let token = self.token(Role::Coordinator, None);
+        let (_, body) = self.graphql_as(Some(&token), query, variables).await;
+        body["data"].clone()
+    }
+
     /// The service's `/metrics`, read as a scraper with the metrics token.
     pub async fn metrics(&self) -> (u16, String) {
         let response = self

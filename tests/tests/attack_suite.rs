@@ -699,35 +699,31 @@ async fn probes_learn_nothing_when_introspection_is_off() {
     app.finish().await;
 }
 
-/// The global ID of the member with `slug`, asked as the coordinator.
+/// The global ID of the member with `slug`.
 async fn member_id(app: &TestApp, slug: &str) -> String {
-    let coordinator = app.token(Role::Coordinator, None);
-    let (_, body) = app
-        .graphql_as(
-            Some(&coordinator),
+    let data = app
+        .coordinator_data(
             "query($s: String!) { member(slug: $s) { id } }",
             json!({ "s": slug }),
         )
         .await;
-    body["data"]["member"]["id"]
+    data["member"]["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("member {slug}: {body}"))
+        .unwrap_or_else(|| panic!("member {slug}"))
         .to_owned()
 }
 
-/// The global ID of the project with `code`, asked as the coordinator.
+/// The global ID of the project with `code`.
 async fn project_id(app: &TestApp, code: &str) -> String {
-    let coordinator = app.token(Role::Coordinator, None);
-    let (_, body) = app
-        .graphql_as(
-            Some(&coordinator),
+    let data = app
+        .coordinator_data(
             "query($c: String!) { project(code: $c) { id } }",
             json!({ "c": code }),
         )
         .await;
-    body["data"]["project"]["id"]
+    data["project"]["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("project {code}: {body}"))
+        .unwrap_or_else(|| panic!("project {code}"))
         .to_owned()
 }
 
@@ -1136,15 +1132,13 @@ async fn the_database_file_is_private_to_its_owner() {
 const RENAME: &str = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { project { title } userErrors { message } } }";
 
 async fn rename_input(app: &TestApp, title: &str) -> Value {
-    let coordinator = app.token(Role::Coordinator, None);
-    let (_, current) = app
-        .graphql_as(
-            Some(&coordinator),
+    let current = app
+        .coordinator_data(
             "{ project(code: \"UA-KHA-2025-001\") { id version } }",
             json!({}),
         )
         .await;
-    json!({ "i": { "id": current["data"]["project"]["id"], "expectedVersion": current["data"]["project"]["version"],
+    json!({ "i": { "id": current["project"]["id"], "expectedVersion": current["project"]["version"],
         "titles": { "en": title, "uk": "Відбудова школи № 134" } } })
 }
 

@@ -101,9 +101,7 @@ impl Hidden {
 
 /// The first `id` in the answer to `query`, asked as the coordinator.
 async fn id_of(app: &TestApp, query: &str) -> String {
-    let coordinator = app.token(Role::Coordinator, None);
-    let (_, body) = app.graphql_as(Some(&coordinator), query, json!({})).await;
-    let data = body["data"].clone();
+    let data = app.coordinator_data(query, json!({})).await;
     fn first_id(value: &Value) -> Option<String> {
         match value {
             Value::Object(fields) => fields
@@ -542,20 +540,15 @@ fn root_questions(schema: &Schema, hidden: &Hidden, cap: usize) -> Vec<(String, 
                 schema.selection(&inner, 2.min(cap))
             )],
             "_entities" => {
+                // The hidden projects and members, as a router asks for them.
                 let representations: Vec<Value> = hidden
                     .ids
                     .iter()
-                    .filter(|id| {
-                        ids::decode(id, "Project", "id").is_ok()
-                            || ids::decode(id, "Member", "id").is_ok()
-                    })
-                    .map(|id| {
-                        let kind = if ids::decode(id, "Project", "id").is_ok() {
-                            "Project"
-                        } else {
-                            "Member"
-                        };
-                        json!({ "__typename": kind, "id": id })
+                    .filter_map(|id| {
+                        ["Project", "Member"]
+                            .into_iter()
+                            .find(|kind| ids::decode(id, kind, "id").is_ok())
+                            .map(|kind| json!({ "__typename": kind, "id": id }))
                     })
                     .collect();
                 let representations = serde_json::to_string(&representations)

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::assistance::matching;
 use crate::audit::idempotency::Idempotency;
 use crate::audit::service::{self as audit, Writer};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::codelists;
 use crate::error::{AppError, Result};
 use crate::lifecycle::{Who, authorise};
@@ -396,7 +396,7 @@ pub async fn move_match(
     // secretariat for both; the match is ACCEPTED once both sides have.
     let mut target = to;
     if to == "ACCEPTED" {
-        let secretariat = matches!(principal.role(), Some(Role::Coordinator | Role::Admin));
+        let secretariat = principal.is_secretariat();
         let own = principal.own_member();
         let for_offer = secretariat || own == Some(offer.member_id);
         let for_need = secretariat || own == Some(need.member_id);

@@ -595,10 +595,7 @@ async fn project_for_change(
             "`projectId` names no project",
         )));
     };
-    let secretariat = matches!(
-        principal.role(),
-        Some(crate::auth::Role::Coordinator | crate::auth::Role::Admin)
-    );
+    let secretariat = principal.is_secretariat();
     let own = principal.own_member();
     let allowed =
         secretariat || own == Some(project.owner_id) || (funder.is_some() && own == funder);
@@ -764,10 +761,7 @@ pub async fn remove_funding(
     // A report is withdrawn by whoever reported it, or by the secretariat:
     // an owner does not remove a funder's own report, nor a funder the
     // owner's.
-    let secretariat = matches!(
-        principal.role(),
-        Some(crate::auth::Role::Coordinator | crate::auth::Role::Admin)
-    );
+    let secretariat = principal.is_secretariat();
     if !secretariat
         && record.reported_by_id.is_some()
         && record.reported_by_id != principal.own_member()

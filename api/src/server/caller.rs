@@ -66,12 +66,8 @@ pub(crate) async fn authorize(
     let Some(value) = authorization else {
         return Ok((Principal::Anonymous, None));
     };
-    let token = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token)
-        .ok_or(AppError::Unauthenticated)?;
-    let claims = state.verifier.verify(token.trim())?;
+    let token = bearer_token(value).ok_or(AppError::Unauthenticated)?;
+    let claims = state.verifier.verify(token)?;
     // Editors act for organisations that are members or applying; a rejected,
     // suspended or withdrawn organisation's tokens no longer count. An
     // applicant's editor only reads and amends its application (policy).
@@ -98,4 +94,13 @@ pub(crate) async fn authorize(
         },
         Some(claims.exp),
     ))
+}
+
+/// The token of an `Authorization` value `Bearer <token>` (the scheme in any
+/// case), `None` for any other scheme.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::caller::bearer_token;
 use super::errors::{error_response, request_id};
 use crate::auth::Role;
 use crate::db;
@@ -19,9 +20,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
+        .and_then(bearer_token);
     let Some(token) = token else {
         return error_response(&AppError::Unauthenticated, request_id(&headers));
     };

@@ -397,7 +397,10 @@ impl Connection {
                     return Some(closing);
                 }
                 let caller = match self.principal.clone() {
-                    Some(principal) => Caller::new(principal, self.peer.ip(), &self.state.limits),
+                    Some(principal) => Caller {
+                        principal,
+                        ..caller
+                    },
                     None => return Some((4401, "Unauthorized".into())),
                 };
                 self.runs += 1;
